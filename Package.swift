@@ -1,0 +1,62 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "CityBrain",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "citybrain", targets: ["citybrain"]),
+        .library(name: "GeoKit", targets: ["GeoKit"]),
+        .library(name: "Governance", targets: ["Governance"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+    ],
+    targets: [
+        // Geometry, GeoJSON, spatial indexes and datum transforms: standard library and Foundation only.
+        .target(name: "GeoKit"),
+        // The domain: regions, grids, grid workers and the store protocols ("ports") it needs.
+        .target(name: "Governance", dependencies: ["GeoKit"]),
+        // The embedded default store.
+        .target(
+            name: "SQLiteStore",
+            dependencies: ["Governance", "GeoKit", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // HTTP API and web UI; never imports a database driver.
+        .target(
+            name: "Server",
+            dependencies: [
+                "Governance", "GeoKit",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            resources: [.copy("Public"), .copy("openapi.json")]
+        ),
+        // The deterministic synthetic demo district inside the real outline of 余杭区.
+        .target(name: "DemoData", dependencies: ["Governance", "GeoKit"], resources: [.copy("Resources")]),
+        // One behaviour suite that every store implementation must pass.
+        .target(name: "StoreTestSupport", dependencies: ["Governance", "GeoKit"]),
+        .executableTarget(
+            name: "citybrain",
+            dependencies: [
+                "GeoKit", "Governance", "SQLiteStore", "Server", "DemoData",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(name: "GeoKitTests", dependencies: ["GeoKit"]),
+        .testTarget(name: "GovernanceTests", dependencies: ["Governance", "GeoKit", "DemoData", "SQLiteStore"]),
+        .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "StoreTestSupport", "Governance", "GeoKit"]),
+        .testTarget(
+            name: "ServerTests",
+            dependencies: [
+                "Server", "SQLiteStore", "Governance", "GeoKit", "DemoData",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ]
+        ),
+        .testTarget(name: "DemoDataTests", dependencies: ["DemoData", "Governance", "GeoKit"]),
+    ]
+)

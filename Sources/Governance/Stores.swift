@@ -1,0 +1,72 @@
+import Foundation
+import GeoKit
+
+/// What an import writes in one transaction: versions to close and versions to add, under one batch.
+public struct RegionChangeSet: Sendable {
+    /// Versions (identified by code and valid-from) whose validity now ends at `validTo`.
+    public var closing: [(code: RegionCode, validFrom: Date, validTo: Date)]
+    public var inserting: [Region]
+    public var batch: ImportBatch
+
+    public init(closing: [(code: RegionCode, validFrom: Date, validTo: Date)], inserting: [Region], batch: ImportBatch) {
+        self.closing = closing
+        self.inserting = inserting
+        self.batch = batch
+    }
+}
+
+/// Provenance of an import: what was imported, from where, by whom, when.
+public struct ImportBatch: Sendable, Hashable {
+    public var id: Int64?
+    public var kind: String
+    public var source: String
+    public var actor: String
+    public var importedAt: Date
+    public var recordCount: Int
+    public var note: String
+
+    public init(id: Int64? = nil, kind: String, source: String, actor: String, importedAt: Date, recordCount: Int, note: String = "") {
+        self.id = id
+        self.kind = kind
+        self.source = source
+        self.actor = actor
+        self.importedAt = importedAt
+        self.recordCount = recordCount
+        self.note = note
+    }
+}
+
+/// Storage of region versions. Implementations: SQLiteStore, and later PostgresStore; both must
+/// pass the shared suite in StoreTestSupport.
+public protocol RegionStore: Sendable {
+    /// Every version of every region.
+    func loadRegions() async throws -> [Region]
+    /// Applies the change set atomically (all or nothing) and returns the stored batch with its id.
+    func commit(_ changes: RegionChangeSet) async throws -> ImportBatch
+    func importBatches() async throws -> [ImportBatch]
+}
+
+public protocol GridWorkerStore: Sendable {
+    func loadGridWorkers() async throws -> [GridWorker]
+    /// Inserts or replaces workers by code, their grid assignments included, atomically.
+    func saveGridWorkers(_ workers: [GridWorker]) async throws
+}
+
+/// Small deployment facts (for example which demo preset generated the data).
+public protocol SettingsStore: Sendable {
+    func setting(_ key: String) async throws -> String?
+    func setSetting(_ key: String, _ value: String) async throws
+}
+
+/// Everything CityBrain keeps, behind one value handed to the services at start-up.
+public protocol CityBrainStore: RegionStore, GridWorkerStore, SettingsStore {
+    /// Applies pending migrations.
+    func migrate() async throws
+}
+
+/// A conflict the caller can act upon (e.g. two imports at once).
+public struct StoreConflict: Error, CustomStringConvertible {
+    public var reason: String
+    public init(_ reason: String) { self.reason = reason }
+    public var description: String { reason }
+}

@@ -1,0 +1,56 @@
+import GRDB
+
+/// Numbered migrations. Once released, a migration is never edited: add a new one.
+enum SQLiteMigrations {
+    static var migrator: DatabaseMigrator {
+        var m = DatabaseMigrator()
+        m.registerMigration("0001 regions, grid workers, import batches, settings") { db in
+            try db.execute(sql: """
+                CREATE TABLE import_batch (
+                  id INTEGER PRIMARY KEY,
+                  kind TEXT NOT NULL,
+                  source TEXT NOT NULL,
+                  actor TEXT NOT NULL,
+                  imported_at DATETIME NOT NULL,
+                  record_count INTEGER NOT NULL,
+                  note TEXT NOT NULL DEFAULT ''
+                );
+                CREATE TABLE region_version (
+                  id INTEGER PRIMARY KEY,
+                  code TEXT NOT NULL,
+                  level TEXT NOT NULL,
+                  name TEXT NOT NULL,
+                  parent_code TEXT,
+                  valid_from DATETIME NOT NULL,
+                  valid_to DATETIME,
+                  source_crs TEXT NOT NULL,
+                  import_batch INTEGER REFERENCES import_batch(id),
+                  min_lon REAL, min_lat REAL, max_lon REAL, max_lat REAL,
+                  area_m2 REAL NOT NULL,
+                  geometry BLOB NOT NULL,
+                  UNIQUE (code, valid_from),
+                  CHECK (valid_to IS NULL OR valid_to > valid_from)
+                );
+                CREATE INDEX region_version_parent ON region_version(parent_code);
+                CREATE INDEX region_version_level ON region_version(level);
+                CREATE TABLE grid_worker (
+                  id INTEGER PRIMARY KEY,
+                  code TEXT NOT NULL UNIQUE,
+                  name TEXT NOT NULL,
+                  phone TEXT
+                );
+                CREATE TABLE grid_worker_assignment (
+                  worker_id INTEGER NOT NULL REFERENCES grid_worker(id) ON DELETE CASCADE,
+                  grid_code TEXT NOT NULL,
+                  PRIMARY KEY (worker_id, grid_code)
+                );
+                CREATE INDEX grid_worker_assignment_grid ON grid_worker_assignment(grid_code);
+                CREATE TABLE setting (
+                  key TEXT PRIMARY KEY,
+                  value TEXT NOT NULL
+                );
+                """)
+        }
+        return m
+    }
+}

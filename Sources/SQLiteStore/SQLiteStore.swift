@@ -1,0 +1,150 @@
+import Foundation
+import GRDB
+import GeoKit
+import Governance
+
+/// The embedded default store: one SQLite file in WAL mode, through GRDB.
+///
+/// Geometry is stored as WKB (the same bytes PostGIS reads), with the bounding box and area beside
+/// it for SQL-side filtering; times are UTC.
+public final class SQLiteStore: CityBrainStore {
+    let database: any DatabaseWriter
+    public let path: String
+
+    /// Opens (creating if needed) the database file. Call ``migrate()`` before use.
+    public init(path: String) throws {
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            // WAL + NORMAL: durable across process crashes (the WAL is synced at checkpoints and on
+            // commit by the OS), a fraction of the cost of FULL.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        configuration.busyMode = .timeout(10)
+        self.path = path
+        if path == ":memory:" {
+            database = try DatabaseQueue(configuration: configuration)
+        } else {
+            database = try DatabasePool(path: path, configuration: configuration)
+        }
+    }
+
+    public func migrate() async throws {
+        try SQLiteMigrations.migrator.migrate(database)
+    }
+
+    // MARK: regions
+
+    public func loadRegions() async throws -> [Region] {
+        try await database.read { db in
+            let rows = try Row.fetchAll(db, sql: """
+                SELECT code, name, parent_code, valid_from, valid_to, source_crs, import_batch, geometry
+                FROM region_version ORDER BY code, valid_from
+                """)
+            return try rows.map { row in
+                let codeText: String = row["code"]
+                let parentText: String? = row["parent_code"]
+                let crsText: String = row["source_crs"]
+                let wkb: Data = row["geometry"]
+                return Region(
+                    code: try RegionCode(codeText),
+                    name: row["name"],
+                    parentCode: try parentText.map { try RegionCode($0) },
+                    geometry: try WKB.decodeMultiPolygon(wkb),
+                    validFrom: row["valid_from"],
+                    validTo: row["valid_to"],
+                    sourceCoordinateSystem: CoordinateSystem(rawValue: crsText) ?? .wgs84,
+                    importBatch: row["import_batch"])
+            }
+        }
+    }
+
+    public func commit(_ changes: RegionChangeSet) async throws -> ImportBatch {
+        try await database.write { db in
+            var batch = changes.batch
+            try db.execute(
+                sql: "INSERT INTO import_batch (kind, source, actor, imported_at, record_count, note) VALUES (?, ?, ?, ?, ?, ?)",
+                arguments: [batch.kind, batch.source, batch.actor, batch.importedAt, batch.recordCount, batch.note])
+            batch.id = db.lastInsertedRowID
+            let close = try db.cachedStatement(sql: "UPDATE region_version SET valid_to = ? WHERE code = ? AND valid_from = ?")
+            for c in changes.closing {
+                try close.execute(arguments: [c.validTo, c.code.rawValue, c.validFrom])
+                if db.changesCount != 1 {
+                    throw StoreConflict("region \(c.code) has no version valid from \(c.validFrom) to close; the store changed meanwhile")
+                }
+            }
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO region_version
+                  (code, level, name, parent_code, valid_from, valid_to, source_crs, import_batch,
+                   min_lon, min_lat, max_lon, max_lat, area_m2, geometry)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """)
+            for r in changes.inserting {
+                let box = r.geometry.boundingBox
+                try insert.execute(arguments: [
+                    r.code.rawValue, r.level.rawValue, r.name, r.parentCode?.rawValue, r.validFrom, r.validTo,
+                    r.sourceCoordinateSystem.rawValue, batch.id,
+                    box?.minLongitude, box?.minLatitude, box?.maxLongitude, box?.maxLatitude,
+                    r.geometry.area, WKB.encode(r.geometry),
+                ])
+            }
+            return batch
+        }
+    }
+
+    public func importBatches() async throws -> [ImportBatch] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM import_batch ORDER BY id").map { row in
+                ImportBatch(id: row["id"], kind: row["kind"], source: row["source"], actor: row["actor"],
+                            importedAt: row["imported_at"], recordCount: row["record_count"], note: row["note"])
+            }
+        }
+    }
+
+    // MARK: grid workers
+
+    public func loadGridWorkers() async throws -> [GridWorker] {
+        try await database.read { db in
+            var grids: [Int64: [RegionCode]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT worker_id, grid_code FROM grid_worker_assignment ORDER BY worker_id, grid_code") {
+                let code: String = row["grid_code"]
+                grids[row["worker_id"], default: []].append(try RegionCode(code))
+            }
+            return try Row.fetchAll(db, sql: "SELECT id, code, name, phone FROM grid_worker ORDER BY code").map { row in
+                let id: Int64 = row["id"]
+                let phone: String? = row["phone"]
+                return GridWorker(code: row["code"], name: row["name"], phone: try phone.map { try PhoneNumber($0) }, gridCodes: grids[id] ?? [])
+            }
+        }
+    }
+
+    public func saveGridWorkers(_ workers: [GridWorker]) async throws {
+        try await database.write { db in
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO grid_worker (code, name, phone) VALUES (?, ?, ?)
+                ON CONFLICT(code) DO UPDATE SET name = excluded.name, phone = excluded.phone
+                RETURNING id
+                """)
+            let clear = try db.cachedStatement(sql: "DELETE FROM grid_worker_assignment WHERE worker_id = ?")
+            let assign = try db.cachedStatement(sql: "INSERT INTO grid_worker_assignment (worker_id, grid_code) VALUES (?, ?)")
+            for w in workers {
+                guard let id = try Int64.fetchOne(upsert, arguments: [w.code, w.name, w.phone?.digits]) else {
+                    throw StoreConflict("grid worker \(w.code) could not be written")
+                }
+                try clear.execute(arguments: [id])
+                for g in Set(w.gridCodes).sorted() { try assign.execute(arguments: [id, g.rawValue]) }
+            }
+        }
+    }
+
+    // MARK: settings
+
+    public func setting(_ key: String) async throws -> String? {
+        try await database.read { db in try String.fetchOne(db, sql: "SELECT value FROM setting WHERE key = ?", arguments: [key]) }
+    }
+
+    public func setSetting(_ key: String, _ value: String) async throws {
+        try await database.write { db in
+            try db.execute(sql: "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [key, value])
+        }
+    }
+}

@@ -1,0 +1,124 @@
+import Foundation
+import Hummingbird
+
+/// An RFC 9457 problem: what went wrong and where, for API clients and for people.
+public struct Problem: Error, Sendable, HTTPResponseError {
+    public struct FieldError: Sendable, Encodable, Equatable {
+        /// Where in the request: a query parameter name or a JSON path such as `points[12].lat`.
+        public var field: String
+        public var reason: String
+        public init(field: String, reason: String) {
+            self.field = field
+            self.reason = reason
+        }
+    }
+
+    public var status: HTTPResponse.Status
+    public var title: String
+    public var detail: String
+    public var errors: [FieldError]
+    /// A short machine-readable kind, appended to the problem type URI.
+    public var kind: String
+
+    public init(_ status: HTTPResponse.Status, kind: String, title: String, detail: String, errors: [FieldError] = []) {
+        self.status = status
+        self.kind = kind
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+    }
+
+    public static func invalid(_ errors: [FieldError], detail: String? = nil) -> Problem {
+        Problem(.badRequest, kind: "invalid-request", title: "The request is invalid",
+                detail: detail ?? errors.map { "\($0.field): \($0.reason)" }.joined(separator: "; "), errors: errors)
+    }
+
+    public static func notFound(_ detail: String) -> Problem {
+        Problem(.notFound, kind: "not-found", title: "Not found", detail: detail)
+    }
+
+    struct Body: Encodable {
+        var type: String
+        var title: String
+        var status: Int
+        var detail: String
+        var instance: String?
+        var requestId: String?
+        var errors: [FieldError]?
+    }
+
+    public func response(from request: Request, context: some RequestContext) throws -> Response {
+        let id = (context as? AppRequestContext)?.requestID
+        let body = Body(type: "https://citybrain.dev/problems/\(kind)", title: title, status: Int(status.code), detail: detail,
+                        instance: request.uri.path, requestId: id, errors: errors.isEmpty ? nil : errors)
+        let data = try JSONResponse.encoder.encode(body)
+        return Response(status: status, headers: [.contentType: "application/problem+json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+/// Turns every error into a problem document, so clients never see a bare error page.
+struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let problem as Problem {
+            return try problem.response(from: request, context: context)
+        } catch let error as HTTPError {
+            let problem: Problem
+            switch error.status {
+            case .notFound:
+                problem = .notFound("no resource at \(request.uri.path)")
+            case .methodNotAllowed:
+                problem = Problem(.methodNotAllowed, kind: "method-not-allowed", title: "Method not allowed", detail: "\(request.method) is not supported on \(request.uri.path)")
+            case .contentTooLarge:
+                problem = Problem(.contentTooLarge, kind: "too-large", title: "Request body too large", detail: error.body ?? "the request body is larger than allowed")
+            default:
+                problem = Problem(error.status, kind: "http-\(error.status.code)", title: error.status.reasonPhrase, detail: error.body ?? error.status.reasonPhrase)
+            }
+            return try problem.response(from: request, context: context)
+        } catch {
+            context.logger.error("unhandled error", metadata: ["error": "\(error)", "path": "\(request.uri.path)"])
+            return try Problem(.internalServerError, kind: "internal", title: "Internal error",
+                               detail: "the server could not complete the request; it has been logged").response(from: request, context: context)
+        }
+    }
+}
+
+/// Gives each request an id (or keeps the caller's X-Request-Id), puts it in the logger and the
+/// response, and sets the security headers every response carries.
+struct RequestIDMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+
+    func handle(_ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response) async throws -> Response {
+        var context = context
+        let incoming = request.headers[.init("X-Request-Id")!].flatMap { $0.count <= 64 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } ? $0 : nil }
+        context.requestID = incoming ?? UUID().uuidString.lowercased()
+        context.logger[metadataKey: "request"] = .string(context.requestID)
+        var response = try await next(request, context)
+        response.headers[.init("X-Request-Id")!] = context.requestID
+        response.headers[.init("X-Content-Type-Options")!] = "nosniff"
+        response.headers[.init("X-Frame-Options")!] = "DENY"
+        response.headers[.init("Referrer-Policy")!] = "no-referrer"
+        if response.headers[.init("Content-Security-Policy")!] == nil {
+            response.headers[.init("Content-Security-Policy")!] = "default-src 'self'; img-src 'self' data: blob: https:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
+        }
+        return response
+    }
+}
+
+enum JSONResponse {
+    static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return e
+    }()
+
+    static func make<T: Encodable>(_ value: T, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try encoder.encode(value)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+    }
+
+    static func raw(_ bytes: [UInt8], contentType: String) -> Response {
+        Response(status: .ok, headers: [.contentType: contentType], body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
+    }
+}

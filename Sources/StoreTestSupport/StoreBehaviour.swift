@@ -1,0 +1,140 @@
+import Foundation
+import GeoKit
+import Governance
+import Testing
+
+/// The behaviour every ``CityBrainStore`` must show. Each store's test target calls these with a
+/// factory for fresh, migrated stores of its kind, so no backend can drift from the others.
+public enum StoreBehaviour {
+    public typealias Factory = @Sendable () async throws -> any CityBrainStore
+
+    public static let all: [(name: String, check: @Sendable (Factory) async throws -> Void)] = [
+        ("an empty store loads nothing", emptyStore),
+        ("region versions round-trip exactly", regionRoundTrip),
+        ("closing a version and adding its successor", versioning),
+        ("a failing commit writes nothing", commitIsAllOrNothing),
+        ("grid workers are saved, replaced and loaded", gridWorkers),
+        ("settings", settings),
+        ("migrating twice is harmless", migrateTwice),
+    ]
+
+    static let t0 = Date(timeIntervalSince1970: 1_546_272_000)  // 2019-01-01T00:00:00+08:00
+    static let t1 = Date(timeIntervalSince1970: 1_767_196_800)  // 2026-01-01T00:00:00+08:00
+
+    static func square(_ x: Double, _ y: Double, _ s: Double) -> MultiPolygon {
+        MultiPolygon([Polygon([
+            Coordinate(longitude: x, latitude: y), Coordinate(longitude: x + s, latitude: y),
+            Coordinate(longitude: x + s, latitude: y + s), Coordinate(longitude: x, latitude: y + s),
+        ])])
+    }
+
+    static func sampleRegions() throws -> [Region] {
+        let withHole = MultiPolygon([Polygon(
+            [Coordinate(longitude: 120.1, latitude: 30.1), Coordinate(longitude: 120.2, latitude: 30.1), Coordinate(longitude: 120.2, latitude: 30.2), Coordinate(longitude: 120.1, latitude: 30.2)],
+            holes: [[Coordinate(longitude: 120.12, latitude: 30.12), Coordinate(longitude: 120.12, latitude: 30.14), Coordinate(longitude: 120.14, latitude: 30.14)]])])
+        return [
+            Region(code: try RegionCode("330110"), name: "余杭区", parentCode: nil, geometry: withHole, validFrom: t0, sourceCoordinateSystem: .cgcs2000),
+            Region(code: try RegionCode("330110001"), name: "临平街道", parentCode: try RegionCode("330110"), geometry: square(120.1, 30.1, 0.05), validFrom: t0),
+            Region(code: try RegionCode("330110001001"), name: "西大街社区", parentCode: try RegionCode("330110001"), geometry: square(120.1, 30.1, 0.02), validFrom: t0, sourceCoordinateSystem: .gcj02),
+            Region(code: try RegionCode("33011000100101"), name: "西大街社区第一网格", parentCode: try RegionCode("330110001001"), geometry: square(120.1, 30.1, 0.01), validFrom: t0),
+        ]
+    }
+
+    static func batch(_ n: Int) -> ImportBatch {
+        ImportBatch(kind: "regions", source: "test.geojson", actor: "tester", importedAt: t1, recordCount: n, note: "n")
+    }
+
+    @Sendable static func emptyStore(_ make: Factory) async throws {
+        let store = try await make()
+        #expect(try await store.loadRegions().isEmpty)
+        #expect(try await store.loadGridWorkers().isEmpty)
+        #expect(try await store.importBatches().isEmpty)
+    }
+
+    @Sendable static func regionRoundTrip(_ make: Factory) async throws {
+        let store = try await make()
+        let regions = try sampleRegions()
+        let stored = try await store.commit(RegionChangeSet(closing: [], inserting: regions, batch: batch(regions.count)))
+        #expect(stored.id != nil)
+        let loaded = try await store.loadRegions()
+        #expect(loaded.count == regions.count)
+        for r in regions {
+            let l = try #require(loaded.first { $0.code == r.code })
+            #expect(l.name == r.name)
+            #expect(l.parentCode == r.parentCode)
+            #expect(l.geometry == r.geometry)
+            #expect(abs(l.validFrom.timeIntervalSince(r.validFrom)) < 0.001)
+            #expect(l.validTo == nil)
+            #expect(l.sourceCoordinateSystem == r.sourceCoordinateSystem)
+            #expect(l.importBatch == stored.id)
+        }
+        let batches = try await store.importBatches()
+        #expect(batches.count == 1)
+        #expect(batches[0].source == "test.geojson" && batches[0].recordCount == regions.count && batches[0].actor == "tester")
+    }
+
+    @Sendable static func versioning(_ make: Factory) async throws {
+        let store = try await make()
+        let regions = try sampleRegions()
+        _ = try await store.commit(RegionChangeSet(closing: [], inserting: regions, batch: batch(regions.count)))
+        var successor = regions[3]
+        successor.geometry = square(120.1, 30.1, 0.012)
+        successor.validFrom = t1
+        _ = try await store.commit(RegionChangeSet(closing: [(successor.code, t0, t1)], inserting: [successor], batch: batch(1)))
+        let versions = try await store.loadRegions().filter { $0.code == successor.code }
+        #expect(versions.count == 2)
+        #expect(versions[0].validTo.map { abs($0.timeIntervalSince(t1)) < 0.001 } == true)
+        #expect(versions[1].validTo == nil)
+        #expect(versions[1].geometry == successor.geometry)
+    }
+
+    @Sendable static func commitIsAllOrNothing(_ make: Factory) async throws {
+        let store = try await make()
+        let regions = try sampleRegions()
+        _ = try await store.commit(RegionChangeSet(closing: [], inserting: regions, batch: batch(regions.count)))
+        var newcomer = regions[3]
+        newcomer.code = try RegionCode("33011000100102")
+        // Closing a version that does not exist must abort the whole change set.
+        await #expect(throws: (any Error).self) {
+            _ = try await store.commit(RegionChangeSet(closing: [(try RegionCode("33011000100199"), t0, t1)], inserting: [newcomer], batch: batch(1)))
+        }
+        // So must inserting a duplicate version.
+        await #expect(throws: (any Error).self) {
+            _ = try await store.commit(RegionChangeSet(closing: [], inserting: [newcomer, regions[0]], batch: batch(2)))
+        }
+        let loaded = try await store.loadRegions()
+        #expect(loaded.count == regions.count)
+        #expect(!loaded.contains { $0.code == newcomer.code })
+        #expect(try await store.importBatches().count == 1)
+    }
+
+    @Sendable static func gridWorkers(_ make: Factory) async throws {
+        let store = try await make()
+        let g1 = try RegionCode("33011000100101"), g2 = try RegionCode("33011000100102")
+        try await store.saveGridWorkers([
+            GridWorker(code: "W001", name: "王芳", phone: try PhoneNumber("13800001111"), gridCodes: [g1]),
+            GridWorker(code: "W002", name: "李强", phone: nil, gridCodes: [g1, g2]),
+        ])
+        try await store.saveGridWorkers([GridWorker(code: "W001", name: "王芳", phone: try PhoneNumber("13900002222"), gridCodes: [g2])])
+        let loaded = try await store.loadGridWorkers()
+        #expect(loaded.map(\.code) == ["W001", "W002"])
+        #expect(loaded[0].gridCodes == [g2])
+        #expect(loaded[0].phone?.digits == "13900002222")
+        #expect(Set(loaded[1].gridCodes) == [g1, g2])
+        #expect(loaded[1].phone == nil)
+    }
+
+    @Sendable static func settings(_ make: Factory) async throws {
+        let store = try await make()
+        #expect(try await store.setting("demo.preset") == nil)
+        try await store.setSetting("demo.preset", "tiny")
+        try await store.setSetting("demo.preset", "small")
+        #expect(try await store.setting("demo.preset") == "small")
+    }
+
+    @Sendable static func migrateTwice(_ make: Factory) async throws {
+        let store = try await make()
+        try await store.migrate()
+        #expect(try await store.loadRegions().isEmpty)
+    }
+}

@@ -1,0 +1,237 @@
+import ArgumentParser
+import DemoData
+import Foundation
+import GeoKit
+import Governance
+import Hummingbird
+import Logging
+import SQLiteStore
+import Server
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+struct Bench: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Benchmarks of the hot paths, each beside a baseline measured in the same run.",
+        discussion: "Build in release mode for meaningful figures: swift run -c release citybrain bench locate",
+        subcommands: [BenchLocate.self, BenchLocateHTTP.self, BenchPoints.self])
+}
+
+/// Wall-clock time of `body`, in seconds.
+func measure(_ body: () throws -> Void) rethrows -> Double {
+    let start = DispatchTime.now().uptimeNanoseconds
+    try body()
+    return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+}
+
+func formatRate(_ perSecond: Double) -> String {
+    perSecond >= 1e6 ? String(format: "%.2f M/s", perSecond / 1e6) : String(format: "%.0f /s", perSecond)
+}
+
+/// The demo territory in memory, without a database.
+func demoTerritory(_ preset: DemoPreset, seed: UInt64, progress: Progress) throws -> (DemoDistrict, Territory) {
+    let demo = try DemoDistrictGenerator(preset: preset, seed: seed).generate(progress: { progress.update($0) })
+    let regions = demo.regions.map { Region(code: $0.code, name: $0.name, parentCode: $0.parentCode, geometry: $0.geometry, validFrom: demo.validFrom) }
+    progress.update("building the grid index")
+    return (demo, RegionCatalog(versions: regions).territory(at: demo.validFrom))
+}
+
+/// Uniform random positions in the district's bounding box (about half fall inside the district).
+func randomPoints(in box: BoundingBox, count: Int, seed: UInt64) -> [Coordinate] {
+    var random = DemoRandom(seed: seed).substream("benchmark points")
+    return (0..<count).map { _ in
+        Coordinate(longitude: Double.random(in: box.minLongitude...box.maxLongitude, using: &random),
+                   latitude: Double.random(in: box.minLatitude...box.maxLatitude, using: &random))
+    }
+}
+
+struct BenchLocate: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "locate",
+        abstract: "Point → grid: the raster grid index against brute force (bounding box + point-in-polygon over every grid).")
+
+    @Option(help: "Demo scale.") var preset: DemoPreset = .district
+    @Option(help: "Points looked up with the index.") var points = 5_000_000
+    @Option(help: "Points looked up by brute force (slower).") var baselinePoints = 100_000
+    @Option(help: "Seed of district and points.") var seed: UInt64 = 20_190_101
+
+    func run() throws {
+        let progress = Progress()
+        let (demo, territory) = try demoTerritory(preset, seed: seed, progress: progress)
+        let grids = territory.regions(level: .grid, under: nil)
+        let box = territory.region(demo.districtCode)!.geometry.boundingBox!
+        progress.update("preparing \(points) points")
+        let sample = randomPoints(in: box, count: points, seed: seed)
+
+        let prepared = grids.map { PreparedPolygon($0.geometry) }
+        let boxes = prepared.map(\.boundingBox)
+        let index = PolygonRasterIndex(prepared)
+        let stats = index.statistics
+
+        progress.update("brute force over \(baselinePoints) points")
+        var bruteAnswers: [Int?] = []
+        bruteAnswers.reserveCapacity(baselinePoints)
+        let bruteTime = measure {
+            for p in sample.prefix(baselinePoints) {
+                var found: Int?
+                for i in prepared.indices where boxes[i].contains(p) && prepared[i].contains(p) {
+                    found = i
+                    break
+                }
+                bruteAnswers.append(found)
+            }
+        }
+        progress.update("raster index over \(points) points")
+        var checksum = 0
+        var inGrid = 0
+        let indexTime = measure {
+            for p in sample {
+                if let s = index.slot(containing: p) {
+                    checksum &+= s
+                    inGrid += 1
+                }
+            }
+        }
+        let mismatches = zip(sample.prefix(baselinePoints), bruteAnswers).filter { index.slot(containing: $0) != $1 }.count
+        // The same measurement on the points that do fall in a grid (no quick "outside" answers).
+        let inside = sample.filter { index.slot(containing: $0) != nil }
+        var insideChecksum = 0
+        let insideTime = measure {
+            for p in inside { insideChecksum &+= index.slot(containing: p)! }
+        }
+        progress.finish()
+        let indexRate = Double(points) / indexTime, bruteRate = Double(baselinePoints) / bruteTime
+        print("point → grid, \(preset.rawValue) preset: \(grids.count) grids, \(points) random points in the district's bounding box (\(String(format: "%.1f", 100 * Double(inGrid) / Double(points))) % fall in a grid)")
+        print("  raster index: \(stats.cells) cells, \(String(format: "%.1f", 100 * Double(stats.boundaryCells) / Double(stats.cells))) % boundary cells")
+        let insideRate = Double(inside.count) / insideTime
+        print("  raster grid index        \(formatRate(indexRate))  (\(String(format: "%.1f", 1e9 / indexRate)) ns per lookup, one core)")
+        print("    points inside grids    \(formatRate(insideRate))  (\(String(format: "%.1f", 1e9 / insideRate)) ns per lookup, \(inside.count) points, checksum \(insideChecksum))")
+        print("  baseline: bbox + PIP     \(formatRate(bruteRate))  (\(String(format: "%.1f", 1e9 / bruteRate)) ns per lookup)")
+        print("  ratio                    \(String(format: "%.0f", indexRate / bruteRate))× faster; answers differ on \(mismatches) of \(baselinePoints) points (checksum \(checksum))")
+    }
+}
+
+struct BenchPoints: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "points",
+        abstract: "Radius and polygon queries on the packed point index against a scan of all points.")
+
+    @Option(help: "Number of points.") var points = 1_800_000
+    @Option(help: "Number of queries.") var queries = 200
+    @Option(help: "Radius in metres.") var radius = 500.0
+    @Option(help: "Seed.") var seed: UInt64 = 20_190_101
+
+    func run() throws {
+        let progress = Progress()
+        let box = BoundingBox(minLongitude: 119.677, minLatitude: 30.162, maxLongitude: 120.340, maxLatitude: 30.565)
+        progress.update("generating \(points) points")
+        let coordinates = randomPoints(in: box, count: points, seed: seed)
+        let items = coordinates.enumerated().map { (Int64($0.offset), $0.element) }
+        var index: PackedPointIndex!
+        let buildTime = measure { index = PackedPointIndex(items) }
+        let centres = randomPoints(in: box, count: queries, seed: seed &+ 1)
+        progress.update("index queries")
+        var found = 0
+        let indexTime = measure {
+            for c in centres { found += index.identifiers(within: radius, of: c).count }
+        }
+        progress.update("scan queries")
+        var scanned = 0
+        let scanQueries = min(queries, 20)
+        let scanTime = measure {
+            for c in centres.prefix(scanQueries) {
+                scanned += coordinates.reduce(0) { GreatCircle.distance(c, $1) <= radius ? $0 + 1 : $0 }
+            }
+        }
+        progress.finish()
+        let perQueryIndex = indexTime / Double(queries), perQueryScan = scanTime / Double(scanQueries)
+        print("\(Int(radius)) m radius over \(points) points (index built in \(String(format: "%.2f", buildTime)) s), \(found / max(queries, 1)) points per query on average:")
+        print("  packed Hilbert R-tree    \(String(format: "%.3f", perQueryIndex * 1e3)) ms per query")
+        print("  baseline: full scan      \(String(format: "%.3f", perQueryScan * 1e3)) ms per query")
+        print("  ratio                    \(String(format: "%.0f", perQueryScan / perQueryIndex))× faster")
+    }
+}
+
+struct BenchLocateHTTP: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "locate-http",
+        abstract: "POST /api/v1/regions/locate with 10,000 points per request, end to end over HTTP, against the same lookups in process.")
+
+    @Option(help: "Demo scale.") var preset: DemoPreset = .district
+    @Option(help: "Requests to send.") var requests = 30
+    @Option(help: "Points per request (at most 10,000).") var batch = 10_000
+    @Option(help: "Seed.") var seed: UInt64 = 20_190_101
+
+    func run() async throws {
+        let progress = Progress()
+        var logger = Logger(label: "bench")
+        logger.logLevel = .error
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("citybrain-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("bench.sqlite").path)
+        try await store.migrate()
+        let regions = RegionService(store: store)
+        let demo = try DemoDistrictGenerator(preset: preset, seed: seed).generate(progress: { progress.update($0) })
+        progress.update("importing the demo district")
+        _ = try await regions.importRegions(demo.regions, options: demo.importOptions)
+        let territory = regions.territory()
+        let box = territory.region(demo.districtCode)!.geometry.boundingBox!
+        let sample = randomPoints(in: box, count: batch, seed: seed)
+        var w = JSONWriter(reservingCapacity: batch * 48)
+        w.raw("{\"points\":[")
+        for (i, p) in sample.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.raw("{\"lat\":")
+            w.number(p.latitude)
+            w.raw(",\"lon\":")
+            w.number(p.longitude)
+            w.raw("}")
+        }
+        w.raw("]}")
+        let body = w.data
+
+        progress.update("in-process baseline")
+        var inProcess = 0
+        let baselineTime = measure {
+            for _ in 0..<requests { for p in sample { inProcess &+= territory.locateIndexes(p).count } }
+        }
+
+        let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
+        let app = Application(
+            router: buildRouter(services: CityBrainServices(store: store, regions: regions), logger: logger),
+            configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "CityBrain"),
+            onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
+            logger: logger)
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            group.addTask { try await app.runService() }
+            var ports = portStream.makeAsyncIterator()
+            guard let port = await ports.next() else { return }
+            var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/regions/locate")!)
+            request.httpMethod = "POST"
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.httpBody = body
+            // One warm-up request, then the measured ones.
+            _ = try await URLSession.shared.data(for: request)
+            progress.update("\(requests) requests of \(batch) points")
+            var bytes = 0
+            let start = DispatchTime.now().uptimeNanoseconds
+            for _ in 0..<requests {
+                let (data, response) = try await URLSession.shared.data(for: request)
+                guard (response as? HTTPURLResponse)?.statusCode == 200 else {
+                    throw ValidationError("the server answered \((response as? HTTPURLResponse)?.statusCode ?? 0): \(String(decoding: data, as: UTF8.self))")
+                }
+                bytes += data.count
+            }
+            let httpTime = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            progress.finish()
+            let httpRate = Double(requests * batch) / httpTime, baseRate = Double(requests * batch) / baselineTime
+            print("POST /api/v1/regions/locate, \(preset.rawValue) preset, \(requests) requests × \(batch) points (request \(body.count / 1024) KiB, response \(bytes / requests / 1024) KiB):")
+            print("  end to end over HTTP     \(formatRate(httpRate)) points  (\(String(format: "%.1f", httpTime / Double(requests) * 1e3)) ms per request)")
+            print("  baseline: in process     \(formatRate(baseRate)) points  (lookup with ancestors, no HTTP/JSON)")
+            print("  ratio                    HTTP + JSON costs \(String(format: "%.1f", baseRate / httpRate))× the lookup itself")
+            group.cancelAll()
+        }
+    }
+}

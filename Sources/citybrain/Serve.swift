@@ -1,0 +1,89 @@
+import ArgumentParser
+import DemoData
+import Foundation
+import Governance
+import Hummingbird
+import Logging
+import Server
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Serve the API and the web UI from an existing database.")
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var listen: ListenOptions
+
+    func run() async throws {
+        let logger = makeLogger(store.logLevel)
+        let (sqlite, regions) = try await openServices(store)
+        if regions.territory().regions.isEmpty {
+            logger.warning("the database holds no regions yet: import some with `citybrain import regions FILE`, or run `citybrain demo`")
+        }
+        try await serve(CityBrainServices(store: sqlite, regions: regions), listen: listen, logger: logger)
+    }
+}
+
+func serve(_ services: CityBrainServices, listen: ListenOptions, logger: Logger) async throws {
+    let app = buildApplication(services: services, configuration: ServerConfiguration(host: listen.host, port: listen.port), logger: logger)
+    logger.info("CityBrain listening on http://\(listen.host):\(listen.port)/ (API under /api/v1, OpenAPI at /api/v1/openapi.json)")
+    try await app.runService()
+}
+
+struct Demo: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Generate the demo district (if the database has none) and serve it.",
+        discussion: "The demo is 余杭区 with its real outline and real street and community names; boundaries below the district, codes and people are synthetic.")
+
+    @OptionGroup var store: StoreOptions
+    @OptionGroup var listen: ListenOptions
+
+    @Option(help: "Scale: tiny, small or district (env CITYBRAIN_DEMO_PRESET).")
+    var preset: DemoPreset = DemoPreset(rawValue: ProcessInfo.processInfo.environment["CITYBRAIN_DEMO_PRESET"] ?? "") ?? .small
+
+    @Option(help: "Seed of the generator: the same seed gives the same district.")
+    var seed: UInt64 = 20_190_101
+
+    @Flag(help: "Generate only; do not start the server.")
+    var noServe = false
+
+    func run() async throws {
+        let logger = makeLogger(store.logLevel)
+        let progress = Progress()
+        let (sqlite, regions) = try await openServices(store, progress: progress)
+        if regions.territory().regions.isEmpty {
+            let demo = try DemoDistrictGenerator(preset: preset, seed: seed).generate(progress: { progress.update($0) })
+            progress.update("importing \(demo.regions.count) regions")
+            _ = try await regions.importRegions(demo.regions, options: demo.importOptions, progress: { progress.update($0) })
+            progress.update("saving \(demo.gridWorkers.count) grid workers")
+            try await regions.saveGridWorkers(demo.gridWorkers)
+            try await sqlite.setSetting("demo.preset", preset.rawValue)
+            try await sqlite.setSetting("demo.seed", String(seed))
+            progress.finish("Generated the \(preset.rawValue) demo district (seed \(seed)) into \(store.database).")
+        } else {
+            let existing = try await sqlite.setting("demo.preset") ?? "imported data"
+            progress.finish("Using the existing data in \(store.database) (\(existing)); delete the file to generate again.")
+        }
+        let territory = regions.territory()
+        let counts = RegionLevel.allCases.compactMap { level -> String? in
+            let n = territory.regions(level: level, under: nil).count
+            let plural = level == .community ? "communities" : level.rawValue + "s"
+            return n == 0 ? nil : "\(n) \(n == 1 ? level.rawValue : plural)"
+        }
+        print("Territory: \(counts.joined(separator: ", ")); \(regions.gridWorkers.workers.count) grid workers.")
+        guard !noServe else { return }
+        print("Open http://\(listen.host == "0.0.0.0" ? "127.0.0.1" : listen.host):\(listen.port)/ in a browser. Ctrl-C stops the server.")
+        try await serve(CityBrainServices(store: sqlite, regions: regions), listen: listen, logger: logger)
+    }
+}
+
+extension DemoPreset: ExpressibleByArgument {}
+
+struct Migrate: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Create or upgrade the database schema.")
+
+    @OptionGroup var store: StoreOptions
+
+    func run() async throws {
+        _ = try await openServices(store)
+        print("\(store.database) is up to date.")
+    }
+}

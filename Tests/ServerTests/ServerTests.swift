@@ -1,0 +1,254 @@
+import DemoData
+import Foundation
+import GeoKit
+import Governance
+import Hummingbird
+import HummingbirdTesting
+import SQLiteStore
+import Server
+import Testing
+
+/// The tiny demo district on a real SQLite file, shared by the tests of this suite (read-only).
+actor TinyDistrict {
+    static let shared = TinyDistrict()
+    private var services: CityBrainServices?
+    private(set) var demo: DemoDistrict?
+
+    func get() async throws -> (CityBrainServices, DemoDistrict) {
+        if let services, let demo { return (services, demo) }
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("citybrain-server-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store = try SQLiteStore(path: folder.appendingPathComponent("store.sqlite").path)
+        try await store.migrate()
+        let regions = RegionService(store: store)
+        try await regions.load()
+        let demo = try DemoDistrictGenerator(preset: .tiny).generate()
+        _ = try await regions.importRegions(demo.regions, options: demo.importOptions)
+        try await regions.saveGridWorkers(demo.gridWorkers)
+        let services = CityBrainServices(store: store, regions: regions)
+        self.services = services
+        self.demo = demo
+        return (services, demo)
+    }
+}
+
+func withApp(_ body: @Sendable (any TestClientProtocol, DemoDistrict, CityBrainServices) async throws -> Void) async throws {
+    let (services, demo) = try await TinyDistrict.shared.get()
+    let app = Application(router: buildRouter(services: services))
+    try await app.test(.router) { client in try await body(client, demo, services) }
+}
+
+func json(_ response: TestResponse) throws -> JSONObject {
+    guard let o = try JSONParser.parse(Data(buffer: response.body)).objectValue else { throw TestFailure("not a JSON object") }
+    return o
+}
+
+struct TestFailure: Error { var message: String; init(_ m: String) { message = m } }
+
+@Suite("HTTP API")
+struct ServerTests {
+    @Test("GET locate returns the grid and its ancestors")
+    func locate() async throws {
+        try await withApp { client, demo, services in
+            let grid = demo.regions.first { $0.code.level == .grid }!
+            let p = grid.geometry.representativePoint!
+            try await client.execute(uri: "/api/v1/regions/locate?lat=\(p.latitude)&lon=\(p.longitude)", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType]?.hasPrefix("application/json") == true)
+                let body = try json(response)
+                #expect(body["grid"]?.objectValue?["code"]?.stringValue == grid.code.rawValue)
+                let levels = body["regions"]?.arrayValue?.compactMap { $0.objectValue?["level"]?.stringValue }
+                #expect(levels == ["district", "street", "community", "grid"])
+            }
+            // The same place given in GCJ-02 and BD-09 coordinates.
+            for crs in [CoordinateSystem.gcj02, .bd09] {
+                let q = CoordinateTransform.fromWGS84(p, to: crs)
+                try await client.execute(uri: "/api/v1/regions/locate?lat=\(q.latitude)&lon=\(q.longitude)&crs=\(crs.rawValue)", method: .get) { response in
+                    let body = try json(response)
+                    #expect(body["grid"]?.objectValue?["code"]?.stringValue == grid.code.rawValue)
+                }
+            }
+            // Before the boundaries existed there is nothing.
+            try await client.execute(uri: "/api/v1/regions/locate?lat=\(p.latitude)&lon=\(p.longitude)&at=2018-01-01", method: .get) { response in
+                let body = try json(response)
+                #expect(body["regions"]?.arrayValue?.isEmpty == true)
+                #expect(body["grid"] == JSONValue.null || body["grid"] == nil)
+            }
+        }
+    }
+
+    @Test("bad query parameters get a problem document naming each field", arguments: [
+        ("/api/v1/regions/locate?lat=abc&lon=120", ["lat"]),
+        ("/api/v1/regions/locate?lat=30", ["lon"]),
+        ("/api/v1/regions/locate?lat=95&lon=200", ["lat", "lon"]),
+        ("/api/v1/regions/locate?lat=30&lon=120&crs=osgb", ["crs"]),
+        ("/api/v1/regions/locate?lat=30&lon=120&at=yesterday", ["at"]),
+        ("/api/v1/regions?level=block&limit=0", ["level", "limit"]),
+        ("/api/v1/regions/33011A", ["code"]),
+    ])
+    func badParameters(uri: String, fields: [String]) async throws {
+        try await withApp { client, _, _ in
+            try await client.execute(uri: uri, method: .get) { response in
+                #expect(response.status == .badRequest)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                let body = try json(response)
+                #expect(body["status"]?.doubleValue == 400)
+                let named = body["errors"]?.arrayValue?.compactMap { $0.objectValue?["field"]?.stringValue } ?? []
+                #expect(named == fields)
+                #expect(body["requestId"]?.stringValue?.isEmpty == false)
+            }
+        }
+    }
+
+    @Test("POST locate answers a batch of 10,000 points in order, echoing ids")
+    func batch() async throws {
+        try await withApp { client, demo, services in
+            let territory = services.regions.territory()
+            let box = territory.region(demo.districtCode)!.geometry.boundingBox!
+            var random = DemoRandom(seed: 5)
+            let points = (0..<10_000).map { _ in
+                Coordinate(longitude: Double.random(in: box.minLongitude...box.maxLongitude, using: &random), latitude: Double.random(in: box.minLatitude...box.maxLatitude, using: &random))
+            }
+            var w = JSONWriter()
+            w.value(.object(JSONObject([("points", .array(points.enumerated().map { i, p in
+                .object(JSONObject([("id", .number(Double(i))), ("lat", .number(p.latitude)), ("lon", .number(p.longitude))]))
+            }))])))
+            try await client.execute(uri: "/api/v1/regions/locate", method: .post, headers: [.contentType: "application/json"], body: ByteBuffer(bytes: w.bytes)) { response in
+                #expect(response.status == .ok)
+                let body = try json(response)
+                let results = try #require(body["results"]?.arrayValue)
+                #expect(results.count == points.count)
+                let names = body["names"]?.objectValue
+                var inGrid = 0
+                for (i, r) in results.enumerated() {
+                    let o = r.objectValue!
+                    #expect(o["id"]?.doubleValue == Double(i))
+                    let expected = territory.grid(at: points[i])?.code.rawValue
+                    #expect(o["grid"]?.stringValue == expected)
+                    if let g = o["grid"]?.stringValue {
+                        inGrid += 1
+                        #expect(names?[g]?.stringValue?.hasSuffix("网格") == true)
+                    }
+                }
+                #expect(body["inGrid"]?.doubleValue == Double(inGrid))
+                #expect(inGrid > 0)
+            }
+        }
+    }
+
+    @Test("POST locate refuses more than 10,000 points, bad JSON and bad points, saying where")
+    func batchErrors() async throws {
+        try await withApp { client, _, _ in
+            let tooMany = "{\"points\":[" + Array(repeating: "{\"lat\":30.4,\"lon\":120.2}", count: 10_001).joined(separator: ",") + "]}"
+            try await client.execute(uri: "/api/v1/regions/locate", method: .post, body: ByteBuffer(string: tooMany)) { response in
+                #expect(response.status == .contentTooLarge)
+                #expect(response.headers[.contentType] == "application/problem+json")
+            }
+            try await client.execute(uri: "/api/v1/regions/locate", method: .post, body: ByteBuffer(string: "{\"points\": [\n{\"lat\": 30,}]}")) { response in
+                #expect(response.status == .badRequest)
+                let detail = try json(response)["detail"]?.stringValue ?? ""
+                #expect(detail.contains("line 2"))
+            }
+            try await client.execute(uri: "/api/v1/regions/locate", method: .post, body: ByteBuffer(string: #"{"points":[{"lat":30,"lon":120},{"lat":"x","lon":120},{"lat":30}]}"#)) { response in
+                #expect(response.status == .badRequest)
+                let fields = try json(response)["errors"]?.arrayValue?.compactMap { $0.objectValue?["field"]?.stringValue }
+                #expect(fields == ["points[1].lat", "points[2].lon"])
+            }
+        }
+    }
+
+    @Test("the region tree: list with filters and pages, detail, children, GeoJSON")
+    func tree() async throws {
+        try await withApp { client, demo, services in
+            try await client.execute(uri: "/api/v1/regions?level=street&limit=7", method: .get) { response in
+                let body = try json(response)
+                #expect(body["items"]?.arrayValue?.count == 7)
+                let cursor = try #require(body["nextCursor"]?.stringValue)
+                try await client.execute(uri: "/api/v1/regions?level=street&limit=20&cursor=\(cursor)", method: .get) { next in
+                    let rest = try json(next)
+                    #expect(rest["items"]?.arrayValue?.count == 13)
+                    #expect(rest["nextCursor"] == JSONValue.null || rest["nextCursor"] == nil)
+                }
+            }
+            try await client.execute(uri: "/api/v1/regions?level=grid&parent=330110", method: .get) { response in
+                let items = try json(response)["items"]?.arrayValue
+                #expect(items?.count == demo.count(.grid))
+            }
+            let grid = demo.regions.first { $0.code.level == .grid }!
+            try await client.execute(uri: "/api/v1/regions/\(grid.code.rawValue)", method: .get) { response in
+                let body = try json(response)
+                #expect(body["name"]?.stringValue == grid.name)
+                #expect(body["level"]?.stringValue == "grid")
+                #expect(body["parent"]?.stringValue == grid.parentCode?.rawValue)
+                #expect((body["gridWorkerCount"]?.doubleValue ?? 0) >= 1)
+                #expect(body["bbox"]?.arrayValue?.count == 4)
+            }
+            try await client.execute(uri: "/api/v1/regions/330110001/children", method: .get) { response in
+                let codes = try json(response)["items"]?.arrayValue?.compactMap { $0.objectValue?["code"]?.stringValue }
+                #expect(codes == demo.regions.filter { $0.code.level == .community }.map(\.code.rawValue))
+            }
+            try await client.execute(uri: "/api/v1/regions/\(grid.code.rawValue).geojson?crs=gcj02", method: .get) { response in
+                #expect(response.headers[.contentType] == "application/geo+json")
+                let feature = try GeoJSON.decodeFeatures(Data(buffer: response.body))[0]
+                #expect(feature.properties["code"]?.stringValue == grid.code.rawValue)
+                let first = feature.geometry!.asMultiPolygon!.polygons[0].exterior.coordinates[0]
+                let back = CoordinateTransform.toWGS84(first, from: .gcj02)
+                let original = grid.geometry.polygons[0].rightHandOriented.exterior.coordinates
+                #expect(original.contains { GreatCircle.distance($0, back) < 0.01 })
+            }
+            try await client.execute(uri: "/api/v1/regions.geojson?level=community", method: .get) { response in
+                let features = try GeoJSON.decodeFeatures(Data(buffer: response.body))
+                #expect(features.count == demo.count(.community))
+            }
+            try await client.execute(uri: "/api/v1/regions/330110999000", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(response.headers[.contentType] == "application/problem+json")
+            }
+            try await client.execute(uri: "/api/v1/regions?parent=330110999", method: .get) { response in
+                #expect(response.status == .notFound)
+            }
+        }
+    }
+
+    @Test("the OpenAPI document lists exactly the routes the router serves")
+    func openAPIMatchesRoutes() async throws {
+        let (services, _) = try await TinyDistrict.shared.get()
+        let router = buildRouter(services: services)
+        let served = Set(router.routes.map { "\($0.method.rawValue.lowercased()) \($0.path.description)" })
+        let app = Application(router: router)
+        try await app.test(.router) { client in
+            try await client.execute(uri: "/api/v1/openapi.json", method: .get) { response in
+                let doc = try json(response)
+                #expect(doc["openapi"]?.stringValue == "3.1.0")
+                var documented = Set<String>()
+                for (path, item) in doc["paths"]?.objectValue ?? JSONObject() {
+                    for (method, _) in item.objectValue ?? JSONObject() { documented.insert("\(method) \(path)") }
+                }
+                #expect(served == documented, "undocumented: \(served.subtracting(documented)); not served: \(documented.subtracting(served))")
+            }
+        }
+    }
+
+    @Test("health, readiness, the web page, unknown routes, security headers")
+    func basics() async throws {
+        try await withApp { client, _, _ in
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/readyz", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body).contains("leaflet.min.js"))
+                #expect(response.headers[.init("Content-Security-Policy")!]?.contains("default-src 'self'") == true)
+                #expect(response.headers[.init("X-Content-Type-Options")!] == "nosniff")
+            }
+            try await client.execute(uri: "/vendor/leaflet/leaflet.min.js", method: .get) { #expect($0.status == .ok) }
+            try await client.execute(uri: "/api/v1/nothing", method: .get) { response in
+                #expect(response.status == .notFound)
+                #expect(response.headers[.contentType] == "application/problem+json")
+                #expect(response.headers[.init("X-Request-Id")!] != nil)
+            }
+            try await client.execute(uri: "/api/v1/regions/locate", method: .get, headers: [.init("X-Request-Id")!: "trace-123"]) { response in
+                #expect(response.headers[.init("X-Request-Id")!] == "trace-123")
+            }
+        }
+    }
+}
