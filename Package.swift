@@ -58,5 +58,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "DemoDataTests", dependencies: ["DemoData", "Governance", "GeoKit"]),
+        // Runs the built `citybrain` binary as a user would.
+        .testTarget(name: "CLITests", dependencies: ["citybrain", "GeoKit"]),
     ]
 )

@@ -43,7 +43,8 @@ public func buildRouter(services: CityBrainServices, logger: Logger = Logger(lab
         } catch {
             throw Problem(.serviceUnavailable, kind: "not-ready", title: "Not ready", detail: "the store does not answer: \(error)")
         }
-        return try JSONResponse.make(["status": "ready", "regions": "\(services.regions.territory().regions.count)"])
+        struct Readiness: Encodable { var status: String; var regions: Int }
+        return try JSONResponse.make(Readiness(status: "ready", regions: services.regions.territory().regions.count))
     }
     let api = router.group("api/v1")
     api.get("openapi.json") { _, _ in

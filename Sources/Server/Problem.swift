@@ -49,7 +49,7 @@ public struct Problem: Error, Sendable, HTTPResponseError {
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let id = (context as? AppRequestContext)?.requestID
-        let body = Body(type: "https://citybrain.dev/problems/\(kind)", title: title, status: Int(status.code), detail: detail,
+        let body = Body(type: "tag:citybrain,2026:problem/\(kind)", title: title, status: Int(status.code), detail: detail,
                         instance: request.uri.path, requestId: id, errors: errors.isEmpty ? nil : errors)
         let data = try JSONResponse.encoder.encode(body)
         return Response(status: status, headers: [.contentType: "application/problem+json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))

@@ -40,7 +40,16 @@
 
   async function loadLevel(level) {
     const collection = await getJSON('/api/v1/regions.geojson?level=' + level);
-    layers[level] = L.geoJSON(collection, { style: styles[level], interactive: false });
+    layers[level] = L.geoJSON(collection, {
+      style: styles[level],
+      interactive: false,
+      onEachFeature: (feature, layer) => {
+        // Street names sit on the map; community and grid names appear on click.
+        if (level === 'street') {
+          layer.bindTooltip(feature.properties.name, { permanent: true, direction: 'center', className: 'region-label', interactive: false });
+        }
+      }
+    });
     return layers[level];
   }
 

@@ -1,0 +1,131 @@
+import Foundation
+import GeoKit
+import Testing
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The built executable, next to the test bundle in the products folder.
+let executable: URL = {
+    var folder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+    while !FileManager.default.fileExists(atPath: folder.appendingPathComponent("citybrain").path), folder.path != "/" {
+        folder = folder.deletingLastPathComponent()
+    }
+    return folder.appendingPathComponent("citybrain")
+}()
+
+struct RunResult {
+    var status: Int32
+    var output: String
+    var errors: String
+}
+
+func run(_ arguments: [String]) throws -> RunResult {
+    let process = Process()
+    process.executableURL = executable
+    process.arguments = arguments
+    let out = Pipe(), err = Pipe()
+    process.standardOutput = out
+    process.standardError = err
+    try process.run()
+    let outData = out.fileHandleForReading.readDataToEndOfFile()
+    let errData = err.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return RunResult(status: process.terminationStatus, output: String(decoding: outData, as: UTF8.self), errors: String(decoding: errData, as: UTF8.self))
+}
+
+func temporaryFolder() throws -> URL {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("citybrain-cli-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    return folder
+}
+
+@Suite("Command line", .serialized)
+struct CLITests {
+    @Test("demo, export, a refused import of a broken file, and a clean re-import")
+    func demoExportImport() throws {
+        let folder = try temporaryFolder()
+        let demoDB = folder.appendingPathComponent("demo.sqlite").path
+        let demo = try run(["demo", "--preset", "tiny", "--no-serve", "--database", demoDB])
+        #expect(demo.status == 0, "\(demo.errors)")
+        #expect(demo.output.contains("Territory: 1 district, 20 streets, 3 communities, 6 grids"))
+
+        let exported = folder.appendingPathComponent("regions.geojson")
+        let export = try run(["export", "regions", "--database", demoDB, "-o", exported.path])
+        #expect(export.status == 0, "\(export.errors)")
+        var features = try GeoJSON.decodeFeatures(Data(contentsOf: exported))
+        #expect(features.count == 30)
+
+        // Break one grid's ring: the whole import is refused and says where.
+        let index = try #require(features.firstIndex { $0.properties["level"]?.stringValue == "grid" })
+        var broken = features[index].geometry!.asMultiPolygon!
+        broken.polygons[0].exterior.coordinates.removeLast()
+        features[index].geometry = .multiPolygon(broken)
+        let brokenFile = folder.appendingPathComponent("broken.geojson")
+        try GeoJSON.encode(features).write(to: brokenFile)
+        let otherDB = folder.appendingPathComponent("other.sqlite").path
+        let refused = try run(["import", "regions", brokenFile.path, "--database", otherDB, "--report", folder.appendingPathComponent("report.csv").path])
+        #expect(refused.status == 1)
+        #expect(refused.errors.contains("feature \(index)"))
+        #expect(refused.errors.contains("not closed"))
+        #expect(refused.errors.contains("Nothing was written"))
+        let report = try String(contentsOf: folder.appendingPathComponent("report.csv"), encoding: .utf8)
+        #expect(report.contains("\(index),\(features[index].properties["code"]!.stringValue!),,error,notClosed"))
+        let empty = try run(["export", "regions", "--database", otherDB])
+        #expect(try GeoJSON.decodeFeatures(Data(empty.output.utf8)).isEmpty)
+
+        // The export imports cleanly into a new database and exports the same regions again.
+        let accepted = try run(["import", "regions", exported.path, "--database", otherDB, "--valid-from", "2019-01-01"])
+        #expect(accepted.status == 0, "\(accepted.errors)")
+        #expect(accepted.output.contains("Imported 30 regions"))
+        let again = try run(["export", "regions", "--database", otherDB])
+        let reexported = try GeoJSON.decodeFeatures(Data(again.output.utf8))
+        #expect(reexported.map(\.geometry) == (try GeoJSON.decodeFeatures(Data(contentsOf: exported))).map(\.geometry))
+    }
+
+    @Test("a syntax error in the file is reported with its line")
+    func syntaxError() throws {
+        let folder = try temporaryFolder()
+        let file = folder.appendingPathComponent("bad.geojson")
+        try Data("{\"type\": \"FeatureCollection\",\n \"features\": [}".utf8).write(to: file)
+        let result = try run(["import", "regions", file.path, "--database", folder.appendingPathComponent("db.sqlite").path])
+        #expect(result.status == 2)
+        #expect(result.errors.contains("line 2"))
+    }
+
+    @Test("every command has help")
+    func help() throws {
+        let top = try run(["--help"])
+        for command in ["serve", "demo", "migrate", "import", "export", "bench"] { #expect(top.output.contains(command)) }
+        let importHelp = try run(["import", "regions", "--help"])
+        #expect(importHelp.output.contains("--crs"))
+        #expect(importHelp.output.contains("--valid-from"))
+        for path in [["serve"], ["demo"], ["migrate"], ["export", "regions"], ["bench", "locate"], ["bench", "locate-http"], ["bench", "points"]] {
+            let r = try run(path + ["--help"])
+            #expect(r.status == 0 && r.output.contains("USAGE"), "\(path)")
+        }
+    }
+
+    @Test("serve answers over real HTTP")
+    func serve() async throws {
+        let folder = try temporaryFolder()
+        let db = folder.appendingPathComponent("demo.sqlite").path
+        #expect(try run(["demo", "--preset", "tiny", "--no-serve", "--database", db]).status == 0)
+        let port = 20_000 + Int.random(in: 0..<20_000)
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = ["serve", "--database", db, "--port", String(port), "--log-level", "error"]
+        try process.run()
+        defer { process.terminate() }
+        var answer: (Data, URLResponse)?
+        for _ in 0..<100 {
+            answer = try? await URLSession.shared.data(from: URL(string: "http://127.0.0.1:\(port)/api/v1/regions/locate?lat=30.47&lon=120.19")!)
+            if answer != nil { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        let (data, response) = try #require(answer)
+        #expect((response as? HTTPURLResponse)?.statusCode == 200)
+        let body = try JSONParser.parse(data).objectValue
+        #expect(body?["regions"]?.arrayValue?.first?.objectValue?["code"]?.stringValue == "330110000000")
+    }
+}
