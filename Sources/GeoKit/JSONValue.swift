@@ -227,29 +227,63 @@ public struct JSONParser {
 
     private mutating func parseNumber() throws(JSONSyntaxError) -> Double {
         let start = index
-        if bytes[index] == UInt8(ascii: "-") { index += 1 }
-        func digits(_ i: inout Int, _ b: [UInt8]) -> Int {
-            let s = i
-            while i < b.count, b[i] >= UInt8(ascii: "0"), b[i] <= UInt8(ascii: "9") { i += 1 }
-            return i - s
-        }
+        let negative = bytes[index] == UInt8(ascii: "-")
+        if negative { index += 1 }
+        // Digits are gathered into an integer mantissa as they are read, for the fast path below.
+        var mantissa: UInt64 = 0
+        var significantDigits = 0
+        var exponent = 0
         let intStart = index
-        let intDigits = digits(&index, bytes)
+        while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+            if significantDigits < 19 {
+                mantissa = mantissa &* 10 &+ UInt64(bytes[index] - UInt8(ascii: "0"))
+                if mantissa > 0 { significantDigits += 1 }
+            } else {
+                exponent += 1
+                significantDigits += 1
+            }
+            index += 1
+        }
+        let intDigits = index - intStart
         if intDigits == 0 { throw error("invalid number: digits expected") }
         if intDigits > 1, bytes[intStart] == UInt8(ascii: "0") { throw error("invalid number: leading zero") }
         if index < bytes.count, bytes[index] == UInt8(ascii: ".") {
             index += 1
-            if digits(&index, bytes) == 0 { throw error("invalid number: digits expected after '.'") }
+            let fractionStart = index
+            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") {
+                if significantDigits < 19 {
+                    mantissa = mantissa &* 10 &+ UInt64(bytes[index] - UInt8(ascii: "0"))
+                    exponent -= 1
+                    if mantissa > 0 { significantDigits += 1 }
+                } else {
+                    significantDigits += 1
+                }
+                index += 1
+            }
+            if index == fractionStart { throw error("invalid number: digits expected after '.'") }
         }
+        var hasExponent = false
         if index < bytes.count, bytes[index] == UInt8(ascii: "e") || bytes[index] == UInt8(ascii: "E") {
+            hasExponent = true
             index += 1
             if index < bytes.count, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") { index += 1 }
-            if digits(&index, bytes) == 0 { throw error("invalid number: digits expected in exponent") }
+            let expStart = index
+            while index < bytes.count, bytes[index] >= UInt8(ascii: "0"), bytes[index] <= UInt8(ascii: "9") { index += 1 }
+            if index == expStart { throw error("invalid number: digits expected in exponent") }
+        }
+        // Clinger's fast path: a mantissa below 2^53 scaled by an exact power of ten up to 10^22 is
+        // one correctly rounded operation, so the result equals strtod's. Everything else goes
+        // through the standard library's correctly rounded parser.
+        if !hasExponent, significantDigits <= 19, mantissa < (1 << 53), exponent >= -22, exponent <= 0 {
+            let value = exponent == 0 ? Double(mantissa) : Double(mantissa) / Self.powersOfTen[-exponent]
+            return negative ? -value : value
         }
         let text = String(decoding: bytes[start..<index], as: UTF8.self)
         guard let value = Double(text), value.isFinite else { throw error("number out of range: \(text)") }
         return value
     }
+
+    private static let powersOfTen: [Double] = (0...22).map { k in (0..<k).reduce(1.0) { r, _ in r * 10 } }
 
     private mutating func parseString() throws(JSONSyntaxError) -> String {
         index += 1

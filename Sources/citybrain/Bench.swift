@@ -192,6 +192,11 @@ struct BenchLocateHTTP: AsyncParsableCommand {
         w.raw("]}")
         let body = w.data
 
+        progress.update("parsing the request body in process")
+        var parsed = 0
+        let parseTime = measure {
+            for _ in 0..<requests { parsed &+= ((try? JSONParser.parse(body))?.objectValue?["points"]?.arrayValue?.count ?? 0) }
+        }
         progress.update("in-process baseline")
         var inProcess = 0
         let baselineTime = measure {
@@ -231,6 +236,7 @@ struct BenchLocateHTTP: AsyncParsableCommand {
             print("  end to end over HTTP     \(formatRate(httpRate)) points  (\(String(format: "%.1f", httpTime / Double(requests) * 1e3)) ms per request)")
             print("  baseline: in process     \(formatRate(baseRate)) points  (lookup with ancestors, no HTTP/JSON)")
             print("  ratio                    HTTP + JSON costs \(String(format: "%.1f", baseRate / httpRate))× the lookup itself")
+            print("  of which: parsing the request body takes \(String(format: "%.1f", parseTime / Double(requests) * 1e3)) ms per request (\(parsed / requests) points)")
             group.cancelAll()
         }
     }

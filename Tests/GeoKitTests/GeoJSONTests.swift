@@ -96,3 +96,23 @@ struct GeoJSONTests {
         #expect(throws: WKB.DecodingError.self) { _ = try WKB.decodeMultiPolygon(WKB.encode(m).prefix(30)) }
     }
 }
+
+@Suite("JSON numbers")
+struct JSONNumberTests {
+    @Test("numbers parse exactly as the standard library parses them")
+    func exactNumbers() throws {
+        var g = SeededGenerator(seed: 99)
+        var texts = ["0", "-0", "1", "120.335155", "30.474122", "-0.000001", "9007199254740993", "1e5", "1.5E-7", "123456789012345678901234",
+                     "0.1", "0.30000000000000004", "120.12345678901234567", "4.9e-324", "1.7976931348623157e308", "2.2250738585072014e-308"]
+        for _ in 0..<5000 {
+            let d = Double.random(in: -180...180, using: &g)
+            texts.append("\(d)")
+            texts.append(String(format: "%.7f", d))
+            texts.append(String(format: "%.15f", d))
+        }
+        for t in texts {
+            let parsed = try JSONParser.parse("[\(t)]").arrayValue?.first?.doubleValue
+            #expect(parsed?.bitPattern == Double(t)?.bitPattern || (parsed == 0 && Double(t) == 0), "\(t)")
+        }
+    }
+}
