@@ -65,3 +65,19 @@ struct RegionCodeTests {
         #expect(maskedPersonName("欧阳娜娜") == "欧***")
     }
 }
+
+@Suite("Times")
+struct TimeTests {
+    @Test("dates are midnight in Hangzhou; full ISO-8601 times keep their offset; output carries +08:00")
+    func instants() throws {
+        let day = try #require(parseInstant("2026-11-29"))
+        #expect(isoTimestamp(day) == "2026-11-29T00:00:00+08:00")
+        #expect(day.timeIntervalSince1970 == 1_795_881_600)
+        let utc = try #require(parseInstant("2026-11-29T00:00:00Z"))
+        #expect(isoTimestamp(utc) == "2026-11-29T08:00:00+08:00")
+        let offset = try #require(parseInstant("2026-11-29T08:00:00+08:00"))
+        #expect(offset == utc)
+        #expect(parseInstant("2026-11-29T08:00:00.250+08:00").map { $0.timeIntervalSince(utc) } == 0.25)
+        for bad in ["yesterday", "2026-13-01", "2026-11", "29/11/2026", ""] { #expect(parseInstant(bad) == nil, "\(bad)") }
+    }
+}
