@@ -10,18 +10,22 @@ import Synchronization
 /// and kept.
 public final class RegionCatalog: Sendable {
     public let versions: [Region]
+    /// Indexes into `versions` by code, oldest first.
+    private let versionsByCode: [RegionCode: [Int]]
     /// Sorted distinct instants at which some version starts or ends.
     let instants: [Date]
     private let territories: Mutex<[Int: Territory]>
 
     public init(versions: [Region]) {
-        self.versions = versions.sorted { ($0.code, $0.validFrom) < ($1.code, $1.validFrom) }
+        let sorted = versions.sorted { ($0.code, $0.validFrom) < ($1.code, $1.validFrom) }
+        self.versions = sorted
         var set = Set<Date>()
         for v in versions {
             set.insert(v.validFrom)
             if let to = v.validTo { set.insert(to) }
         }
         self.instants = set.sorted()
+        self.versionsByCode = Dictionary(grouping: sorted.indices, by: { sorted[$0].code })
         self.territories = Mutex([:])
     }
 
@@ -50,7 +54,7 @@ public final class RegionCatalog: Sendable {
 
     /// All versions of one code, oldest first.
     public func history(of code: RegionCode) -> [Region] {
-        versions.filter { $0.code == code }
+        (versionsByCode[code] ?? []).map { versions[$0] }
     }
 }
 
