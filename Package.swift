@@ -14,6 +14,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
     ],
     targets: [
         // Geometry, GeoJSON, spatial indexes and datum transforms: standard library and Foundation only.
@@ -32,6 +33,7 @@ let package = Package(
                 "Governance", "GeoKit",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             resources: [.copy("Public"), .copy("openapi.json")]
         ),
@@ -59,6 +61,6 @@ let package = Package(
         ),
         .testTarget(name: "DemoDataTests", dependencies: ["DemoData", "Governance", "GeoKit"]),
         // Runs the built `citybrain` binary as a user would.
-        .testTarget(name: "CLITests", dependencies: ["citybrain", "GeoKit"]),
+        .testTarget(name: "CLITests", dependencies: ["citybrain", "GeoKit", "Governance", "SQLiteStore", "DemoData"]),
     ]
 )

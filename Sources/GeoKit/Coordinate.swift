@@ -73,6 +73,14 @@ public struct BoundingBox: Hashable, Sendable, CustomStringConvertible {
         maxLatitude = Swift.max(maxLatitude, c.latitude)
     }
 
+    /// The common part, or nil when the boxes do not meet.
+    public func intersection(_ other: BoundingBox) -> BoundingBox? {
+        guard intersects(other) else { return nil }
+        return BoundingBox(
+            minLongitude: Swift.max(minLongitude, other.minLongitude), minLatitude: Swift.max(minLatitude, other.minLatitude),
+            maxLongitude: Swift.min(maxLongitude, other.maxLongitude), maxLatitude: Swift.min(maxLatitude, other.maxLatitude))
+    }
+
     public func union(_ other: BoundingBox) -> BoundingBox {
         BoundingBox(
             minLongitude: Swift.min(minLongitude, other.minLongitude),

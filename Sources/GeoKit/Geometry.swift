@@ -252,3 +252,41 @@ public enum SphericalArea {
         return -dλ * (sin(a.latitude * .pi / 180) + sin(b.latitude * .pi / 180)) * authalicRadius * authalicRadius / 2
     }
 }
+
+extension LinearRing {
+    /// The ring without consecutive repeated positions (a closing position stays).
+    public var withoutRepeats: LinearRing {
+        var out: [Coordinate] = []
+        out.reserveCapacity(coordinates.count)
+        for c in coordinates where out.last != c { out.append(c) }
+        return LinearRing(out)
+    }
+}
+
+extension MultiPolygon {
+    /// The same shape written one way: the right-hand rule and no repeated positions. Rings are not
+    /// closed or otherwise repaired (validation reports such defects).
+    public var normalized: MultiPolygon {
+        MultiPolygon(polygons.map { p in
+            Polygon(exterior: p.exterior.withoutRepeats, holes: p.holes.map(\.withoutRepeats)).rightHandOriented
+        })
+    }
+
+    /// Same polygons, rings and positions, each position within `tolerance` degrees (1e-8° ≈ 1 mm):
+    /// the same boundary, whatever rounding a datum conversion round trip left.
+    public func isAlmostEqual(to other: MultiPolygon, tolerance: Double = 1e-8) -> Bool {
+        guard polygons.count == other.polygons.count else { return false }
+        for (p, q) in zip(polygons, other.polygons) {
+            let a = p.rings, b = q.rings
+            guard a.count == b.count else { return false }
+            for (r, s) in zip(a, b) {
+                guard r.coordinates.count == s.coordinates.count else { return false }
+                for (c, d) in zip(r.coordinates, s.coordinates)
+                where abs(c.longitude - d.longitude) > tolerance || abs(c.latitude - d.latitude) > tolerance {
+                    return false
+                }
+            }
+        }
+        return true
+    }
+}

@@ -385,7 +385,9 @@ public struct JSONWriter {
         s.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }
 
+    /// Non-finite numbers have no JSON form and are written as null.
     public mutating func number(_ d: Double) {
+        guard d.isFinite else { return raw("null") }
         if d == d.rounded(), abs(d) < 1e15 {
             bytes.append(contentsOf: String(Int64(d)).utf8)
         } else {

@@ -24,7 +24,9 @@ public struct PackedPointIndex: Sendable {
 
     public var count: Int { identifiers.count }
 
+    /// Points with a non-finite coordinate cannot be placed and are left out.
     public init(_ points: [(id: Int64, coordinate: Coordinate)]) {
+        let points = points.allSatisfy({ $0.coordinate.isFinite }) ? points : points.filter { $0.coordinate.isFinite }
         let n = points.count
         guard let box = BoundingBox(covering: points.lazy.map(\.coordinate)) else {
             self.longitudes = []

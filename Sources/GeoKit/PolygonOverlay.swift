@@ -30,6 +30,25 @@ public enum PolygonOverlay {
         let prepared: PreparedPolygon
         public let boundingBox: BoundingBox?
         public let area: Double
+        /// Edges by horizontal band, so that an edge of the other polygon is compared only with
+        /// the edges at its latitudes (outlines of real surveys have tens of thousands of vertices).
+        let bandOrigin: Double
+        let bandHeight: Double
+        let bands: [[Int]]
+
+        /// Indexes of the edges whose latitude range may meet [minLatitude, maxLatitude], each once.
+        func candidateEdges(_ box: BoundingBox, into result: inout [Int], stamp: inout [Int], round: Int) {
+            guard !bands.isEmpty else { return }
+            let b0 = max(0, Int(((box.minLatitude - bandOrigin) / bandHeight).rounded(.down)))
+            let b1 = min(bands.count - 1, Int(((box.maxLatitude - bandOrigin) / bandHeight).rounded(.down)))
+            guard b0 <= b1 else { return }
+            for b in b0...b1 {
+                for e in bands[b] where stamp[e] != round {
+                    stamp[e] = round
+                    result.append(e)
+                }
+            }
+        }
 
         public init(_ m: MultiPolygon) {
             let oriented = m.rightHandOriented
@@ -49,6 +68,18 @@ public enum PolygonOverlay {
             self.prepared = PreparedPolygon(oriented)
             self.boundingBox = m.boundingBox
             self.area = m.area
+            let box = m.boundingBox ?? BoundingBox(minLongitude: 0, minLatitude: 0, maxLongitude: 0, maxLatitude: 0)
+            let count = max(1, Int(Double(edges.count).squareRoot()))
+            let height = max(box.height / Double(count), 1e-12)
+            var bands = [[Int]](repeating: [], count: edges.isEmpty ? 0 : count)
+            for (i, e) in self.edgeBoxes.enumerated() {
+                let b0 = max(0, min(count - 1, Int(((e.minLatitude - box.minLatitude) / height).rounded(.down))))
+                let b1 = max(0, min(count - 1, Int(((e.maxLatitude - box.minLatitude) / height).rounded(.down))))
+                for b in b0...b1 { bands[b].append(i) }
+            }
+            self.bandOrigin = box.minLatitude
+            self.bandHeight = height
+            self.bands = bands
         }
     }
 
@@ -65,16 +96,24 @@ public enum PolygonOverlay {
         var total = 0.0
         var cuts: [Double] = []
         var overlaps: [(t0: Double, t1: Double, same: Bool)] = []
+        var candidates: [Int] = []
+        var stamp = [Int](repeating: -1, count: other.edges.count)
         for (index, (p, q)) in subject.edges.enumerated() {
             let box = subject.edgeBoxes[index]
             guard box.intersects(window) else { continue }
+            candidates.removeAll(keepingCapacity: true)
+            // Grown by the collinearity tolerance so that touching edges are found.
+            let probe = BoundingBox(minLongitude: box.minLongitude - tolerance, minLatitude: box.minLatitude - tolerance,
+                                    maxLongitude: box.maxLongitude + tolerance, maxLatitude: box.maxLatitude + tolerance)
+            other.candidateEdges(probe, into: &candidates, stamp: &stamp, round: index)
             cuts.removeAll(keepingCapacity: true)
             overlaps.removeAll(keepingCapacity: true)
             cuts.append(0)
             cuts.append(1)
             let dx = q.longitude - p.longitude, dy = q.latitude - p.latitude
             let length = (dx * dx + dy * dy).squareRoot()
-            for (j, (r, s)) in other.edges.enumerated() where other.edgeBoxes[j].intersects(box) {
+            for j in candidates where other.edgeBoxes[j].intersects(probe) {
+                let (r, s) = other.edges[j]
                 let ex = s.longitude - r.longitude, ey = s.latitude - r.latitude
                 let otherLength = (ex * ex + ey * ey).squareRoot()
                 // Distances of each segment's ends from the other's line.
@@ -161,14 +200,14 @@ public enum PolygonOverlay {
         var rings: [[Coordinate]] = []
         for start in outgoing.keys.sorted() {
             while let next = outgoing[start]?.first {
-                var ring: [Coordinate] = [original[start]!]
+                var path: [LatticePoint] = [start]
                 var from = start
                 var to = next
                 outgoing[from]!.removeFirst()
                 while to != start {
-                    ring.append(original[to]!)
+                    path.append(to)
                     guard var choices = outgoing[to], !choices.isEmpty else { break }
-                    // At a vertex where rings touch, turn as far right as possible to keep rings simple.
+                    // At a vertex where rings touch, turn as far right as possible.
                     let incoming = from
                     var best = 0
                     if choices.count > 1 {
@@ -180,8 +219,10 @@ public enum PolygonOverlay {
                     to = choices.remove(at: best)
                     outgoing[from] = choices
                 }
-                ring.append(ring[0])
-                if ring.count >= 4 { rings.append(ring) }
+                // A traced ring that passes a vertex twice is cut there into simple rings.
+                for loop in splitAtRepeatedVertices(path) where loop.count >= 3 {
+                    rings.append(loop.map { original[$0]! } + [original[loop[0]]!])
+                }
             }
         }
         var exteriors: [(ring: LinearRing, prepared: PreparedPolygon, holes: [LinearRing])] = []
@@ -202,6 +243,25 @@ public enum PolygonOverlay {
             }
         }
         return MultiPolygon(exteriors.map { Polygon(exterior: $0.ring, holes: $0.holes) })
+    }
+
+    /// Cuts a closed path (without its closing vertex) into simple loops at every vertex it visits twice.
+    static func splitAtRepeatedVertices(_ path: [LatticePoint]) -> [[LatticePoint]] {
+        var stack: [LatticePoint] = []
+        var position: [LatticePoint: Int] = [:]
+        var loops: [[LatticePoint]] = []
+        for p in path {
+            if let k = position[p] {
+                loops.append(Array(stack[k...]))
+                for q in stack[(k + 1)...] { position[q] = nil }
+                stack.removeSubrange((k + 1)...)
+            } else {
+                position[p] = stack.count
+                stack.append(p)
+            }
+        }
+        loops.append(stack)
+        return loops
     }
 
     /// Signed turn from a→b to b→c in radians: positive left, negative right.

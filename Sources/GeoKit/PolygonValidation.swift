@@ -10,8 +10,12 @@ public enum PolygonDefect: Equatable, Sendable, CustomStringConvertible {
     case ringsIntersect(ring: Int, otherRing: Int, at: Coordinate)
     /// A hole lies (partly) outside the exterior ring.
     case holeOutsideExterior(ring: Int)
-    /// A position is not a finite number.
+    /// A position is not a finite longitude/latitude.
     case invalidNumber(ring: Int)
+    /// Two polygons of a multipolygon overlap (they may touch only at points).
+    case partsOverlap(part: Int, otherPart: Int, at: Coordinate)
+    /// A multipolygon without any polygon.
+    case empty
 
     public var description: String {
         func name(_ r: Int) -> String { r == 0 ? "exterior ring" : "hole \(r)" }
@@ -21,7 +25,9 @@ public enum PolygonDefect: Equatable, Sendable, CustomStringConvertible {
         case .selfIntersection(let r, let c): return "\(name(r)) intersects itself near \(c)"
         case .ringsIntersect(let r, let o, let c): return "\(name(r)) intersects \(name(o)) near \(c)"
         case .holeOutsideExterior(let r): return "\(name(r)) lies outside the exterior ring"
-        case .invalidNumber(let r): return "\(name(r)) has a position that is not a finite number"
+        case .invalidNumber(let r): return "\(name(r)) has a position that is not a longitude in [-180, 180] and a latitude in [-90, 90]"
+        case .partsOverlap(let p, let o, let c): return "polygons \(p) and \(o) of the multipolygon overlap near \(c)"
+        case .empty: return "the geometry holds no polygon"
         }
     }
 }
@@ -33,7 +39,7 @@ public enum PolygonValidation {
         var defects: [PolygonDefect] = []
         var rings: [[LatticePoint]] = []
         for (r, ring) in polygon.rings.enumerated() {
-            if ring.coordinates.contains(where: { !$0.isFinite }) {
+            if ring.coordinates.contains(where: { !$0.isFinite || abs($0.longitude) > 180 || abs($0.latitude) > 90 }) {
                 defects.append(.invalidNumber(ring: r))
                 rings.append([])
                 continue
@@ -95,11 +101,50 @@ public enum PolygonValidation {
             }
         }
         if rings.count > 1, defects.isEmpty {
+            // Rings do not cross (checked above), so a hole is inside the shell when none of its
+            // vertices or edge midpoints is outside and its own interior is inside the shell; and
+            // it lies in no other hole.
             let shell = PreparedPolygon(Polygon(exterior: polygon.exterior))
-            for r in 1..<rings.count where rings[r].contains(where: { shell.locate($0) == .exterior }) {
-                defects.append(.holeOutsideExterior(ring: r))
+            let holes = polygon.holes.map { PreparedPolygon(Polygon(exterior: $0)) }
+            for r in 1..<rings.count {
+                let points = rings[r]
+                let midpoints = points.indices.map { i -> LatticePoint in
+                    let a = points[i], b = points[(i + 1) % points.count]
+                    return LatticePoint(x: a.x / 2 + b.x / 2, y: a.y / 2 + b.y / 2)
+                }
+                let inner = MultiPolygon([Polygon(exterior: polygon.holes[r - 1])]).representativePoint
+                if (points + midpoints).contains(where: { shell.locate($0) == .exterior })
+                    || inner.map({ shell.locate($0) != .interior }) == true
+                    || inner.map({ p in holes.indices.contains { $0 != r - 1 && holes[$0].locate(p) == .interior } }) == true
+                {
+                    defects.append(.holeOutsideExterior(ring: r))
+                }
             }
         }
         return defects
+    }
+
+    /// The defects of each polygon (ring numbers per polygon), and overlaps between the polygons:
+    /// parts of a multipolygon may touch at points but not share area.
+    public static func defects(of multiPolygon: MultiPolygon, limit: Int = 10) -> [(polygon: Int, defect: PolygonDefect)] {
+        guard !multiPolygon.polygons.isEmpty else { return [(0, .empty)] }
+        var result: [(polygon: Int, defect: PolygonDefect)] = []
+        for (i, p) in multiPolygon.polygons.enumerated() {
+            result += defects(of: p, limit: limit).map { (i, $0) }
+        }
+        guard result.isEmpty, multiPolygon.polygons.count > 1 else { return result }
+        let operands = multiPolygon.polygons.map { PolygonOverlay.Operand(MultiPolygon([$0])) }
+        for i in 0..<operands.count {
+            for j in (i + 1)..<operands.count {
+                guard let a = operands[i].boundingBox, let b = operands[j].boundingBox, a.intersects(b) else { continue }
+                // Any shared area, however it arises (crossing, containment, a shared edge run in the
+                // same direction), shows as a positive intersection area.
+                if PolygonOverlay.intersectionArea(operands[i], operands[j]) > 1e-6 {
+                    result.append((i, .partsOverlap(part: i, otherPart: j, at: a.intersection(b)?.center ?? a.center)))
+                    if result.count >= limit { return result }
+                }
+            }
+        }
+        return result
     }
 }

@@ -36,9 +36,11 @@ public struct Region: Sendable, Hashable {
         validFrom <= instant && (validTo.map { instant < $0 } ?? true)
     }
 
-    /// Whether two versions describe the same region (name, parent, boundary), whatever their validity.
+    /// Whether two versions describe the same region (name, parent, boundary to the millimetre),
+    /// whatever their validity: re-importing an export changes nothing.
     public func hasSameContent(as other: Region) -> Bool {
-        code == other.code && name == other.name && parentCode == other.parentCode && geometry == other.geometry
+        code == other.code && name == other.name && parentCode == other.parentCode
+            && geometry.normalized.isAlmostEqual(to: other.geometry.normalized)
     }
 }
 
@@ -88,7 +90,7 @@ public struct PhoneNumber: Sendable, Hashable, CustomStringConvertible {
     public var description: String { masked }
 }
 
-/// Masks a personal name: 张*, 欧阳**.
+/// Masks a personal name, keeping its first character: 张*, 欧***.
 public func maskedPersonName(_ name: String) -> String {
     guard let first = name.first else { return "" }
     return String(first) + String(repeating: "*", count: max(1, name.count - 1))

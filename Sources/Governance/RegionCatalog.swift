@@ -30,6 +30,10 @@ public final class RegionCatalog: Sendable {
     }
 
     public static let empty = RegionCatalog(versions: [])
+    static let cachedEpochs = 16
+
+    /// The epoch holding the present moment (kept in the cache).
+    private var currentEpoch: Int { instants.lastIndex(where: { $0 <= Date() }) ?? -1 }
 
     /// The territory in force at `instant` (now when nil).
     public func territory(at instant: Date? = nil) -> Territory {
@@ -42,11 +46,15 @@ public final class RegionCatalog: Sendable {
         }
         let epoch = lo - 1
         if let cached = territories.withLock({ $0[epoch] }) { return cached }
+        // Built outside the lock: two first requests for one epoch may both build it; one wins.
         let start = epoch >= 0 ? instants[epoch] : Date.distantPast
         let end = epoch + 1 < instants.count ? instants[epoch + 1] : nil
         let built = Territory(regions: epoch >= 0 ? versions.filter { $0.isInForce(at: start) } : [], from: start, until: end)
+        let current = self.currentEpoch
         return territories.withLock { cache in
             if let raced = cache[epoch] { return raced }
+            // Past epochs asked for with ?at= are kept, but not without bound.
+            if cache.count >= Self.cachedEpochs, let evict = cache.keys.first(where: { $0 != current }) { cache[evict] = nil }
             cache[epoch] = built
             return built
         }
@@ -124,10 +132,10 @@ public final class Territory: Sendable {
         return lineages[i].map { regions[$0] }
     }
 
-    /// Regions of a level, optionally under an ancestor (at any depth).
+    /// Regions of a level, optionally strictly under an ancestor (at any depth).
     public func regions(level: RegionLevel?, under ancestor: RegionCode?) -> [Region] {
         regions.filter { r in
-            (level == nil || r.level == level!) && (ancestor == nil || isWithin(r.code, ancestor!))
+            (level == nil || r.level == level!) && (ancestor == nil || (r.code != ancestor! && isWithin(r.code, ancestor!)))
         }
     }
 
@@ -160,7 +168,4 @@ public final class Territory: Sendable {
         }
         return []
     }
-
-    /// Index of the grid slot for bulk lookups (`nil` outside every grid).
-    public func gridCode(at c: Coordinate) -> RegionCode? { gridIndex.region(at: c).map { regions[$0].code } }
 }

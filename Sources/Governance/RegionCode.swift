@@ -65,7 +65,14 @@ public struct RegionCode: Hashable, Comparable, Sendable, CustomStringConvertibl
         case 6: code = t + "000000"
         case 9: code = t + "000"
         case 12: code = t
-        case 14: code = t.hasSuffix("00") ? String(t.prefix(12)) : t
+        case 14:
+            // Grid coding names the community itself with grid number 00.
+            if t.hasSuffix("00") {
+                code = String(t.prefix(12))
+                guard !code.hasSuffix("000") else { throw RegionCodeError(text: text, reason: "a 14-digit code ending in 00 must name a community") }
+            } else {
+                code = t
+            }
         default: throw RegionCodeError(text: text, reason: "a code has 6, 9, 12 (division) or 14 (grid) digits, not \(t.count)")
         }
         let digits = Array(code.utf8)

@@ -35,11 +35,16 @@ public func isoTimestamp(_ date: Date) -> String {
 public func parseInstant(_ text: String) -> Date? {
     let t = text.trimmingCharacters(in: .whitespaces)
     if t.count == 10 {
+        let chars = Array(t)
+        guard chars[4] == "-", chars[7] == "-", chars.enumerated().allSatisfy({ $0.offset == 4 || $0.offset == 7 || $0.element.isASCII && $0.element.isNumber }),
+              let year = Int(String(chars[0..<4])), let month = Int(String(chars[5..<7])), let day = Int(String(chars[8..<10]))
+        else { return nil }
         var calendar = Calendar(identifier: .gregorian)
         calendar.timeZone = districtTimeZone
-        let parts = t.split(separator: "-").compactMap { Int($0) }
-        guard parts.count == 3, (1...12).contains(parts[1]), (1...31).contains(parts[2]) else { return nil }
-        return calendar.date(from: DateComponents(year: parts[0], month: parts[1], day: parts[2]))
+        guard let date = calendar.date(from: DateComponents(year: year, month: month, day: day)),
+              calendar.dateComponents([.year, .month, .day], from: date) == DateComponents(year: year, month: month, day: day)
+        else { return nil }
+        return date
     }
     if let d = try? Date(t, strategy: .iso8601) { return d }
     return try? Date(t, strategy: Date.ISO8601FormatStyle(includingFractionalSeconds: true))

@@ -70,6 +70,13 @@ public struct RegionFeatureReader: Sendable {
                     continue
                 }
             }
+            // An export in another datum says so; importing it as if it were WGS-84 would shift it by hundreds of metres.
+            if let stated = p["crs"]?.stringValue, let crs = CoordinateSystem(rawValue: stated.lowercased()),
+               crs != options.coordinateSystem, !(Set([crs, options.coordinateSystem]) == [.wgs84, .cgcs2000]) {
+                issues.append(RegionValidationIssue(.error, .invalidFeature, featureIndex: i, code: code.rawValue,
+                    message: "the feature says its coordinates are \(crs.rawValue), but the import reads them as \(options.coordinateSystem.rawValue) (use --crs \(crs.rawValue))"))
+                continue
+            }
             guard let geometry = feature.geometry?.asMultiPolygon else {
                 issues.append(RegionValidationIssue(.error, .notAPolygon, featureIndex: i, code: code.rawValue,
                     message: "the geometry must be a Polygon or MultiPolygon, not \(feature.geometry?.typeName ?? "null")"))

@@ -5,25 +5,51 @@ import Synchronization
 /// The regions and grid workers of the deployment: imports (validated, all-or-nothing, versioned)
 /// and the lookups every other capability uses.
 ///
-/// Reads take the current catalogue without waiting; imports are serialised and replace the
-/// catalogue only after the store has committed.
+/// Reads take the current catalogue without waiting. Writes (imports, grid workers, reloads) are
+/// serialised in this process, and across processes by optimistic concurrency: a write states the
+/// latest import batch it was based on, and the store refuses it if another write came first.
 public final class RegionService: Sendable {
     public let store: any CityBrainStore
-    private let state: Mutex<(catalog: RegionCatalog, workers: GridWorkerDirectory)>
-    private let importGate = ImportGate()
+    private let state: Mutex<Snapshot>
+    private let gate = WriteGate()
+
+    struct Snapshot {
+        var catalog: RegionCatalog
+        var workers: GridWorkerDirectory
+        /// The latest import batch when the snapshot was read.
+        var batch: Int64?
+    }
 
     public init(store: any CityBrainStore) {
         self.store = store
-        self.state = Mutex((RegionCatalog.empty, GridWorkerDirectory(workers: [])))
+        self.state = Mutex(Snapshot(catalog: .empty, workers: GridWorkerDirectory(workers: []), batch: nil))
     }
 
     /// Loads the catalogue from the store and builds today's territory (the spatial indexes).
     public func load() async throws {
+        try await gate.run { try await self.loadNow() }
+    }
+
+    /// Reloads when another process has imported since the last load (the server calls this on a
+    /// timer, so that a `citybrain import` shows on a running map). Returns whether it reloaded.
+    @discardableResult
+    public func reloadIfChanged() async throws -> Bool {
+        try await gate.run {
+            guard try await self.store.latestImportBatchID() != self.state.withLock({ $0.batch }) else { return false }
+            try await self.loadNow()
+            return true
+        }
+    }
+
+    private func loadNow() async throws {
+        // The batch id first: an import committing in between makes the snapshot look older than
+        // it is, which can only cause a refused write, never a lost one.
+        let batch = try await store.latestImportBatchID()
         let versions = try await store.loadRegions()
         let workers = try await store.loadGridWorkers()
         let catalog = RegionCatalog(versions: versions)
         _ = catalog.territory()
-        state.withLock { $0 = (catalog, GridWorkerDirectory(workers: workers)) }
+        state.withLock { $0 = Snapshot(catalog: catalog, workers: GridWorkerDirectory(workers: workers), batch: batch) }
     }
 
     public var catalog: RegionCatalog { state.withLock { $0.catalog } }
@@ -37,23 +63,23 @@ public final class RegionService: Sendable {
         _ drafts: [RegionDraft], readIssues: [RegionValidationIssue] = [], options: RegionImportOptions,
         dryRun: Bool = false, progress: (@Sendable (String) -> Void)? = nil
     ) async throws -> RegionImportResult {
-        try await importGate.run {
-            let catalog = self.catalog
+        // One orientation and no repeated positions, so that content comparison is meaningful.
+        let drafts = drafts.map { d -> RegionDraft in
+            var d = d
+            d.geometry = d.geometry.normalized
+            return d
+        }
+        return try await gate.run {
+            let snapshot = self.state.withLock { $0 }
+            let catalog = snapshot.catalog
             let current = catalog.territory(at: options.validFrom)
             let fileCodes = Set(drafts.map(\.code))
-            var retiring: [Region] = []
-            if options.retireMissing {
-                for parent in Set(drafts.compactMap(\.parentCode)) {
-                    retiring += current.children(of: parent).filter { !fileCodes.contains($0.code) }
-                }
-            }
+            let retiring = options.retireMissing ? Self.retired(by: drafts, in: current) : []
             var report = RegionValidator(tolerances: options.tolerances)
                 .validate(drafts, against: current, retiring: Set(retiring.map(\.code)), progress: progress)
             report.issues = readIssues + report.issues
             report.featureCount = drafts.count + Set(readIssues.compactMap(\.featureIndex)).count
 
-            // New versions must start after the ones they replace.
-            let latest = Dictionary(grouping: catalog.versions, by: \.code).compactMapValues { $0.last }
             var closing: [(code: RegionCode, validFrom: Date, validTo: Date)] = []
             var inserting: [Region] = []
             var unchanged = 0
@@ -62,26 +88,27 @@ public final class RegionService: Sendable {
                 let parent = d.parentCode.flatMap { fileCodes.contains($0) || current.region($0) != nil ? $0 : nil }
                 let region = Region(code: d.code, name: d.name, parentCode: parent, geometry: d.geometry,
                                     validFrom: options.validFrom, sourceCoordinateSystem: options.coordinateSystem)
-                if let previous = latest[d.code] {
+                if let previous = catalog.history(of: d.code).last {
                     if previous.validTo == nil && previous.hasSameContent(as: region) {
                         unchanged += 1
                         continue
                     }
+                    // New versions must start after the ones they replace.
                     guard previous.validFrom < options.validFrom else {
                         report.issues.append(RegionValidationIssue(.error, .versionOrder, featureIndex: d.featureIndex, code: d.code.rawValue,
-                            message: "a version valid from \(ISO8601DateFormatter().string(from: previous.validFrom)) exists; a new version must start later"))
+                            message: "a version valid from \(isoTimestamp(previous.validFrom)) exists; a new version must start later"))
                         continue
                     }
-                    if previous.validTo == nil || previous.validTo! > options.validFrom {
+                    if previous.validTo.map({ $0 > options.validFrom }) ?? true {
                         closing.append((d.code, previous.validFrom, options.validFrom))
                     }
                 }
                 inserting.append(region)
             }
             for r in retiring {
-                guard r.validFrom < options.validFrom else {
+                guard catalog.history(of: r.code).last?.validFrom ?? .distantFuture < options.validFrom else {
                     report.issues.append(RegionValidationIssue(.error, .versionOrder, featureIndex: nil, code: r.code.rawValue,
-                        message: "cannot be retired at \(isoTimestamp(options.validFrom)): its version only starts then"))
+                        message: "cannot be retired at \(isoTimestamp(options.validFrom)): it has a version starting then or later"))
                     continue
                 }
                 closing.append((r.code, r.validFrom, options.validFrom))
@@ -92,24 +119,51 @@ public final class RegionService: Sendable {
             }
             let batch = ImportBatch(kind: "regions", source: options.source, actor: options.actor, importedAt: Date(),
                                     recordCount: inserting.count, note: "\(closing.count) versions closed")
-            let stored = try await self.store.commit(RegionChangeSet(closing: closing, inserting: inserting, batch: batch))
-            try await self.load()
+            let stored = try await self.store.commit(RegionChangeSet(closing: closing, inserting: inserting, batch: batch, basedOnBatch: snapshot.batch))
+            do {
+                try await self.loadNow()
+            } catch {
+                throw WrittenButNotReloaded(batch: stored, underlying: error)
+            }
             return RegionImportResult(report: report, batch: stored, inserted: inserting.count, closed: closing.count, unchanged: unchanged)
         }
     }
 
-    /// Replaces or adds grid workers; every grid they name must be a grid in force.
-    public func saveGridWorkers(_ workers: [GridWorker]) async throws {
-        let territory = self.territory()
-        for w in workers {
-            guard !w.gridCodes.isEmpty else { throw GridWorkerRejected(worker: w.code, reason: "is assigned to no grid") }
-            for g in w.gridCodes where territory.region(g)?.level != .grid {
-                throw GridWorkerRejected(worker: w.code, reason: "grid \(g) is not a grid in force")
+    /// With --retire-missing: the regions in force under a parent the drafts give children for,
+    /// but absent from the drafts — and everything below them.
+    static func retired(by drafts: [RegionDraft], in territory: Territory) -> [Region] {
+        let fileCodes = Set(drafts.map(\.code))
+        var result: [Region] = []
+        var pending = Set(drafts.compactMap(\.parentCode)).flatMap { territory.children(of: $0) }.filter { !fileCodes.contains($0.code) }
+        var seen = Set<RegionCode>()
+        while let r = pending.popLast() {
+            guard seen.insert(r.code).inserted else { continue }
+            result.append(r)
+            pending += territory.children(of: r.code).filter { !fileCodes.contains($0.code) }
+        }
+        return result.sorted { $0.code < $1.code }
+    }
+
+    /// Replaces or adds grid workers; every grid they name must be a grid in force. Recorded as an
+    /// import batch (kind "grid workers") for provenance.
+    public func saveGridWorkers(_ workers: [GridWorker], source: String = "", actor: String = "cli") async throws {
+        try await gate.run {
+            let snapshot = self.state.withLock { $0 }
+            let territory = snapshot.catalog.territory()
+            for w in workers {
+                guard !w.gridCodes.isEmpty else { throw GridWorkerRejected(worker: w.code, reason: "is assigned to no grid") }
+                for g in w.gridCodes where territory.region(g)?.level != .grid {
+                    throw GridWorkerRejected(worker: w.code, reason: "grid \(g) is not a grid in force")
+                }
+            }
+            let batch = ImportBatch(kind: "grid workers", source: source, actor: actor, importedAt: Date(), recordCount: workers.count)
+            let stored = try await self.store.saveGridWorkers(workers, batch: batch, basedOnBatch: snapshot.batch)
+            do {
+                try await self.loadNow()
+            } catch {
+                throw WrittenButNotReloaded(batch: stored, underlying: error)
             }
         }
-        try await store.saveGridWorkers(workers)
-        let all = try await store.loadGridWorkers()
-        state.withLock { $0.workers = GridWorkerDirectory(workers: all) }
     }
 }
 
@@ -117,6 +171,13 @@ public struct GridWorkerRejected: Error, CustomStringConvertible {
     public var worker: String
     public var reason: String
     public var description: String { "grid worker \(worker) \(reason)" }
+}
+
+/// The write is committed, but reading it back failed; restarting the server shows it.
+public struct WrittenButNotReloaded: Error, CustomStringConvertible {
+    public var batch: ImportBatch
+    public var underlying: any Error
+    public var description: String { "batch \(batch.id ?? 0) was written, but reloading the regions failed: \(underlying)" }
 }
 
 /// Grid workers by grid.
@@ -134,9 +195,9 @@ public struct GridWorkerDirectory: Sendable {
     public func workers(of grid: RegionCode) -> [GridWorker] { (byGrid[grid] ?? []).map { workers[$0] } }
 }
 
-/// Runs one import at a time. (An actor alone would not: it lets a second call in while the
-/// first awaits the store.)
-actor ImportGate {
+/// Runs one write at a time. (An actor alone would not: it lets a second call in while the first
+/// awaits the store.)
+actor WriteGate {
     private var busy = false
     private var waiting: [CheckedContinuation<Void, Never>] = []
 

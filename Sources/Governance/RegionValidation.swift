@@ -111,23 +111,20 @@ public struct RegionValidator: Sendable {
     /// Geometry checks that do not need other regions: ring defects. Coordinate plausibility is
     /// checked before datum conversion (see ``RegionFeatureReader``).
     public func geometryIssues(of draft: RegionDraft) -> [RegionValidationIssue] {
-        var issues: [RegionValidationIssue] = []
-        for (p, polygon) in draft.geometry.polygons.enumerated() {
-            for defect in PolygonValidation.defects(of: polygon) {
-                let kind: RegionValidationIssue.Kind
-                switch defect {
-                case .notClosed: kind = .notClosed
-                case .selfIntersection: kind = .selfIntersection
-                case .ringsIntersect: kind = .ringsIntersect
-                case .holeOutsideExterior: kind = .holeOutsideExterior
-                case .tooFewPositions: kind = .tooFewPositions
-                case .invalidNumber: kind = .invalidNumber
-                }
-                let which = draft.geometry.polygons.count > 1 ? "polygon \(p), " : ""
-                issues.append(RegionValidationIssue(.error, kind, featureIndex: draft.featureIndex, code: draft.code.rawValue, message: which + defect.description))
+        let several = draft.geometry.polygons.count > 1
+        return PolygonValidation.defects(of: draft.geometry).map { part, defect in
+            let kind: RegionValidationIssue.Kind
+            switch defect {
+            case .notClosed: kind = .notClosed
+            case .selfIntersection: kind = .selfIntersection
+            case .ringsIntersect, .partsOverlap: kind = .ringsIntersect
+            case .holeOutsideExterior: kind = .holeOutsideExterior
+            case .tooFewPositions, .empty: kind = .tooFewPositions
+            case .invalidNumber: kind = .invalidNumber
             }
+            let which = several && !{ if case .partsOverlap = defect { true } else { false } }() ? "polygon \(part), " : ""
+            return RegionValidationIssue(.error, kind, featureIndex: draft.featureIndex, code: draft.code.rawValue, message: which + defect.description)
         }
-        return issues
     }
 
     /// Every check; `existing` is the territory in force when the drafts take effect, less the
@@ -165,12 +162,13 @@ public struct RegionValidator: Sendable {
                 }
                 continue
             }
-            let parentLevel = draftsByCode[parent]?.code.level ?? existing.region(parent)?.level
+            let parentInForce = retiring.contains(parent) ? nil : existing.region(parent)
+            let parentLevel = draftsByCode[parent]?.code.level ?? parentInForce?.level
             guard let parentLevel else {
                 // Top-level districts may come without their city.
                 if d.code.level > .district || d.declaredParent != nil {
                     add(RegionValidationIssue(.error, .missingParent, featureIndex: d.featureIndex, code: d.code.rawValue, otherCode: parent.rawValue,
-                        message: "parent \(parent) is neither in the file nor already in force"))
+                        message: retiring.contains(parent) ? "parent \(parent) is being retired by this import" : "parent \(parent) is neither in the file nor already in force"))
                 }
                 continue
             }
@@ -209,7 +207,7 @@ public struct RegionValidator: Sendable {
         }
         // Regions in force that the drafts touch: their parents, and their siblings not being replaced.
         let touchedParents = Set(drafts.compactMap(\.parentCode))
-        for p in touchedParents where nodes[p] == nil {
+        for p in touchedParents where nodes[p] == nil && !retiring.contains(p) {
             if let r = existing.region(p) {
                 nodes[p] = Node(code: r.code, parent: r.parentCode, featureIndex: nil, fromFile: false, operand: PolygonOverlay.Operand(r.geometry))
             }

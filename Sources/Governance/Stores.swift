@@ -7,11 +7,15 @@ public struct RegionChangeSet: Sendable {
     public var closing: [(code: RegionCode, validFrom: Date, validTo: Date)]
     public var inserting: [Region]
     public var batch: ImportBatch
+    /// The latest import batch the change was computed from (nil: none yet). The store refuses the
+    /// change with ``StoreConflict`` when a later batch exists: someone else wrote meanwhile.
+    public var basedOnBatch: Int64?
 
-    public init(closing: [(code: RegionCode, validFrom: Date, validTo: Date)], inserting: [Region], batch: ImportBatch) {
+    public init(closing: [(code: RegionCode, validFrom: Date, validTo: Date)], inserting: [Region], batch: ImportBatch, basedOnBatch: Int64?) {
         self.closing = closing
         self.inserting = inserting
         self.batch = batch
+        self.basedOnBatch = basedOnBatch
     }
 }
 
@@ -44,18 +48,22 @@ public protocol RegionStore: Sendable {
     /// Applies the change set atomically (all or nothing) and returns the stored batch with its id.
     func commit(_ changes: RegionChangeSet) async throws -> ImportBatch
     func importBatches() async throws -> [ImportBatch]
+    /// The id of the latest import batch of any kind, nil when there is none.
+    func latestImportBatchID() async throws -> Int64?
 }
 
 public protocol GridWorkerStore: Sendable {
     func loadGridWorkers() async throws -> [GridWorker]
-    /// Inserts or replaces workers by code, their grid assignments included, atomically.
-    func saveGridWorkers(_ workers: [GridWorker]) async throws
+    /// Inserts or replaces workers by code, their grid assignments included, atomically, recorded
+    /// under `batch`; refused with ``StoreConflict`` when a batch later than `basedOnBatch` exists.
+    func saveGridWorkers(_ workers: [GridWorker], batch: ImportBatch, basedOnBatch: Int64?) async throws -> ImportBatch
 }
 
 /// Small deployment facts (for example which demo preset generated the data).
 public protocol SettingsStore: Sendable {
     func setting(_ key: String) async throws -> String?
     func setSetting(_ key: String, _ value: String) async throws
+    func removeSetting(_ key: String) async throws
 }
 
 /// Everything CityBrain keeps, behind one value handed to the services at start-up.

@@ -58,13 +58,28 @@ public final class SQLiteStore: CityBrainStore {
         }
     }
 
+    /// Inside a write transaction: refuses the write if a batch later than `basedOn` exists, then
+    /// records the new batch.
+    private static func beginBatch(_ batch: ImportBatch, basedOn: Int64?, in db: Database) throws -> ImportBatch {
+        let latest = try Int64.fetchOne(db, sql: "SELECT max(id) FROM import_batch")
+        guard latest == basedOn else {
+            throw StoreConflict("the data changed since it was read (batch \(latest ?? 0) is newer than \(basedOn ?? 0)); read again and retry")
+        }
+        var batch = batch
+        try db.execute(
+            sql: "INSERT INTO import_batch (kind, source, actor, imported_at, record_count, note) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [batch.kind, batch.source, batch.actor, batch.importedAt, batch.recordCount, batch.note])
+        batch.id = db.lastInsertedRowID
+        return batch
+    }
+
+    public func latestImportBatchID() async throws -> Int64? {
+        try await database.read { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM import_batch") }
+    }
+
     public func commit(_ changes: RegionChangeSet) async throws -> ImportBatch {
         try await database.write { db in
-            var batch = changes.batch
-            try db.execute(
-                sql: "INSERT INTO import_batch (kind, source, actor, imported_at, record_count, note) VALUES (?, ?, ?, ?, ?, ?)",
-                arguments: [batch.kind, batch.source, batch.actor, batch.importedAt, batch.recordCount, batch.note])
-            batch.id = db.lastInsertedRowID
+            let batch = try Self.beginBatch(changes.batch, basedOn: changes.basedOnBatch, in: db)
             let close = try db.cachedStatement(sql: "UPDATE region_version SET valid_to = ? WHERE code = ? AND valid_from = ?")
             for c in changes.closing {
                 try close.execute(arguments: [c.validTo, c.code.rawValue, c.validFrom])
@@ -117,8 +132,9 @@ public final class SQLiteStore: CityBrainStore {
         }
     }
 
-    public func saveGridWorkers(_ workers: [GridWorker]) async throws {
+    public func saveGridWorkers(_ workers: [GridWorker], batch: ImportBatch, basedOnBatch: Int64?) async throws -> ImportBatch {
         try await database.write { db in
+            let batch = try Self.beginBatch(batch, basedOn: basedOnBatch, in: db)
             let upsert = try db.cachedStatement(sql: """
                 INSERT INTO grid_worker (code, name, phone) VALUES (?, ?, ?)
                 ON CONFLICT(code) DO UPDATE SET name = excluded.name, phone = excluded.phone
@@ -133,6 +149,7 @@ public final class SQLiteStore: CityBrainStore {
                 try clear.execute(arguments: [id])
                 for g in Set(w.gridCodes).sorted() { try assign.execute(arguments: [id, g.rawValue]) }
             }
+            return batch
         }
     }
 
@@ -146,5 +163,9 @@ public final class SQLiteStore: CityBrainStore {
         try await database.write { db in
             try db.execute(sql: "INSERT INTO setting (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value", arguments: [key, value])
         }
+    }
+
+    public func removeSetting(_ key: String) async throws {
+        try await database.write { db in try db.execute(sql: "DELETE FROM setting WHERE key = ?", arguments: [key]) }
     }
 }

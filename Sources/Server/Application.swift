@@ -54,11 +54,12 @@ public func buildRouter(services: CityBrainServices, logger: Logger = Logger(lab
     return router
 }
 
-/// The whole application: router, configuration and logger.
+/// The whole application: router, background services, configuration and logger.
 public func buildApplication(services: CityBrainServices, configuration: ServerConfiguration, logger: Logger) -> some ApplicationProtocol {
     Application(
         router: buildRouter(services: services, logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "CityBrain"),
+        services: [RegionRefreshService(regions: services.regions, logger: logger)],
         logger: logger)
 }
 

@@ -91,7 +91,9 @@ struct RequestIDMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response) async throws -> Response {
         var context = context
-        let incoming = request.headers[.init("X-Request-Id")!].flatMap { $0.count <= 64 && $0.allSatisfy { $0.isLetter || $0.isNumber || $0 == "-" } ? $0 : nil }
+        let incoming = request.headers[.init("X-Request-Id")!].flatMap { id in
+            id.utf8.count <= 64 && id.utf8.allSatisfy { $0 < 128 && (Character(Unicode.Scalar($0)).isLetter || Character(Unicode.Scalar($0)).isNumber || $0 == UInt8(ascii: "-")) } ? id : nil
+        }
         context.requestID = incoming ?? UUID().uuidString.lowercased()
         context.logger[metadataKey: "request"] = .string(context.requestID)
         var response = try await next(request, context)

@@ -62,6 +62,11 @@ struct RegionController {
         }
         guard let object = root.objectValue else { throw Problem.invalid([.init(field: "body", reason: "a JSON object was expected")]) }
         var errors: [Problem.FieldError] = []
+        for member in ["crs", "at"] {
+            if let v = object[member], v != .null, v.stringValue == nil {
+                errors.append(.init(field: member, reason: "a string is required, not \(v.typeName)"))
+            }
+        }
         let crs = Self.coordinateSystem(object["crs"]?.stringValue, errors: &errors)
         let at = Self.instant(object["at"]?.stringValue, errors: &errors)
         guard let points = object["points"]?.arrayValue else {
@@ -74,6 +79,7 @@ struct RegionController {
         var positions: [Coordinate] = []
         positions.reserveCapacity(points.count)
         for (i, p) in points.enumerated() {
+            if errors.count >= 100 { break }
             guard let o = p.objectValue else {
                 errors.append(.init(field: "points[\(i)]", reason: "an object {lat, lon} was expected"))
                 continue
@@ -87,9 +93,8 @@ struct RegionController {
                 continue
             }
             positions.append(CoordinateTransform.toWGS84(Coordinate(longitude: lon, latitude: lat), from: crs))
-            if errors.count > 100 { break }
         }
-        guard errors.isEmpty else { throw Problem.invalid(Array(errors.prefix(100))) }
+        guard errors.isEmpty else { throw Problem.invalid(errors, detail: "\(errors.count)\(errors.count >= 100 ? " or more" : "") invalid fields; the first: \(errors[0].field): \(errors[0].reason)") }
 
         let territory = regions.territory(at: at)
         var w = JSONWriter(reservingCapacity: points.count * 120)

@@ -15,6 +15,7 @@ public enum StoreBehaviour {
         ("a failing commit writes nothing", commitIsAllOrNothing),
         ("grid workers are saved, replaced and loaded", gridWorkers),
         ("settings", settings),
+        ("a write based on an outdated read is refused", staleWrite),
         ("migrating twice is harmless", migrateTwice),
     ]
 
@@ -54,7 +55,7 @@ public enum StoreBehaviour {
     @Sendable static func regionRoundTrip(_ make: Factory) async throws {
         let store = try await make()
         let regions = try sampleRegions()
-        let stored = try await store.commit(RegionChangeSet(closing: [], inserting: regions, batch: batch(regions.count)))
+        let stored = try await store.commit(RegionChangeSet(closing: [], inserting: regions, batch: batch(regions.count), basedOnBatch: nil))
         #expect(stored.id != nil)
         let loaded = try await store.loadRegions()
         #expect(loaded.count == regions.count)
@@ -76,11 +77,11 @@ public enum StoreBehaviour {
     @Sendable static func versioning(_ make: Factory) async throws {
         let store = try await make()
         let regions = try sampleRegions()
-        _ = try await store.commit(RegionChangeSet(closing: [], inserting: regions, batch: batch(regions.count)))
+        _ = try await store.commit(RegionChangeSet(closing: [], inserting: regions, batch: batch(regions.count), basedOnBatch: nil))
         var successor = regions[3]
         successor.geometry = square(120.1, 30.1, 0.012)
         successor.validFrom = t1
-        _ = try await store.commit(RegionChangeSet(closing: [(successor.code, t0, t1)], inserting: [successor], batch: batch(1)))
+        _ = try await store.commit(RegionChangeSet(closing: [(successor.code, t0, t1)], inserting: [successor], batch: batch(1), basedOnBatch: try await store.latestImportBatchID()))
         let versions = try await store.loadRegions().filter { $0.code == successor.code }
         #expect(versions.count == 2)
         #expect(versions[0].validTo.map { abs($0.timeIntervalSince(t1)) < 0.001 } == true)
@@ -91,16 +92,16 @@ public enum StoreBehaviour {
     @Sendable static func commitIsAllOrNothing(_ make: Factory) async throws {
         let store = try await make()
         let regions = try sampleRegions()
-        _ = try await store.commit(RegionChangeSet(closing: [], inserting: regions, batch: batch(regions.count)))
+        _ = try await store.commit(RegionChangeSet(closing: [], inserting: regions, batch: batch(regions.count), basedOnBatch: nil))
         var newcomer = regions[3]
         newcomer.code = try RegionCode("33011000100102")
         // Closing a version that does not exist must abort the whole change set.
         await #expect(throws: (any Error).self) {
-            _ = try await store.commit(RegionChangeSet(closing: [(try RegionCode("33011000100199"), t0, t1)], inserting: [newcomer], batch: batch(1)))
+            _ = try await store.commit(RegionChangeSet(closing: [(try RegionCode("33011000100199"), t0, t1)], inserting: [newcomer], batch: batch(1), basedOnBatch: try await store.latestImportBatchID()))
         }
         // So must inserting a duplicate version.
         await #expect(throws: (any Error).self) {
-            _ = try await store.commit(RegionChangeSet(closing: [], inserting: [newcomer, regions[0]], batch: batch(2)))
+            _ = try await store.commit(RegionChangeSet(closing: [], inserting: [newcomer, regions[0]], batch: batch(2), basedOnBatch: try await store.latestImportBatchID()))
         }
         let loaded = try await store.loadRegions()
         #expect(loaded.count == regions.count)
@@ -111,11 +112,13 @@ public enum StoreBehaviour {
     @Sendable static func gridWorkers(_ make: Factory) async throws {
         let store = try await make()
         let g1 = try RegionCode("33011000100101"), g2 = try RegionCode("33011000100102")
-        try await store.saveGridWorkers([
+        let first = try await store.saveGridWorkers([
             GridWorker(code: "W001", name: "王芳", phone: try PhoneNumber("13800001111"), gridCodes: [g1]),
             GridWorker(code: "W002", name: "李强", phone: nil, gridCodes: [g1, g2]),
-        ])
-        try await store.saveGridWorkers([GridWorker(code: "W001", name: "王芳", phone: try PhoneNumber("13900002222"), gridCodes: [g2])])
+        ], batch: ImportBatch(kind: "grid workers", source: "a.csv", actor: "tester", importedAt: t1, recordCount: 2), basedOnBatch: nil)
+        _ = try await store.saveGridWorkers([GridWorker(code: "W001", name: "王芳", phone: try PhoneNumber("13900002222"), gridCodes: [g2])],
+                                            batch: ImportBatch(kind: "grid workers", source: "b.csv", actor: "tester", importedAt: t1, recordCount: 1), basedOnBatch: first.id)
+        #expect(try await store.importBatches().map(\.kind) == ["grid workers", "grid workers"])
         let loaded = try await store.loadGridWorkers()
         #expect(loaded.map(\.code) == ["W001", "W002"])
         #expect(loaded[0].gridCodes == [g2])
@@ -130,6 +133,29 @@ public enum StoreBehaviour {
         try await store.setSetting("demo.preset", "tiny")
         try await store.setSetting("demo.preset", "small")
         #expect(try await store.setting("demo.preset") == "small")
+        try await store.removeSetting("demo.preset")
+        #expect(try await store.setting("demo.preset") == nil)
+    }
+
+    @Sendable static func staleWrite(_ make: Factory) async throws {
+        let store = try await make()
+        #expect(try await store.latestImportBatchID() == nil)
+        let regions = try sampleRegions()
+        let first = try await store.commit(RegionChangeSet(closing: [], inserting: Array(regions.prefix(2)), batch: batch(2), basedOnBatch: nil))
+        #expect(try await store.latestImportBatchID() == first.id)
+        // A second writer that read before the first committed is refused, and writes nothing.
+        await #expect(throws: StoreConflict.self) {
+            _ = try await store.commit(RegionChangeSet(closing: [], inserting: [regions[2]], batch: batch(1), basedOnBatch: nil))
+        }
+        await #expect(throws: StoreConflict.self) {
+            _ = try await store.saveGridWorkers([GridWorker(code: "W9", name: "赵六", phone: nil, gridCodes: [regions[3].code])],
+                                                batch: batch(1), basedOnBatch: nil)
+        }
+        #expect(try await store.loadRegions().count == 2)
+        #expect(try await store.loadGridWorkers().isEmpty)
+        // Based on the latest batch it goes through.
+        _ = try await store.commit(RegionChangeSet(closing: [], inserting: [regions[2]], batch: batch(1), basedOnBatch: first.id))
+        #expect(try await store.loadRegions().count == 3)
     }
 
     @Sendable static func migrateTwice(_ make: Factory) async throws {

@@ -49,17 +49,24 @@ struct Demo: AsyncParsableCommand {
         let logger = makeLogger(store.logLevel)
         let progress = Progress()
         let (sqlite, regions) = try await openServices(store, progress: progress)
-        if regions.territory().regions.isEmpty {
-            let demo = try DemoDistrictGenerator(preset: preset, seed: seed).generate(progress: { progress.update($0) })
+        // "demo.pending" is written before the first write and cleared after the last, so that a
+        // run interrupted midway is completed by the next one (generation is deterministic and an
+        // unchanged re-import writes nothing).
+        let pending = try await sqlite.setting("demo.pending")
+        if regions.territory().regions.isEmpty || pending != nil {
+            let (chosenPreset, chosenSeed) = pending.flatMap(Self.parsePending) ?? (preset, seed)
+            try await sqlite.setSetting("demo.pending", "\(chosenPreset.rawValue) \(chosenSeed)")
+            let demo = try DemoDistrictGenerator(preset: chosenPreset, seed: chosenSeed).generate(progress: { progress.update($0) })
             progress.update("importing \(demo.regions.count) regions")
             _ = try await regions.importRegions(demo.regions, options: demo.importOptions, progress: { progress.update($0) })
             progress.update("saving \(demo.gridWorkers.count) grid workers")
-            try await regions.saveGridWorkers(demo.gridWorkers)
-            try await sqlite.setSetting("demo.preset", preset.rawValue)
-            try await sqlite.setSetting("demo.seed", String(seed))
-            progress.finish("Generated the \(preset.rawValue) demo district (seed \(seed)) into \(store.database).")
+            try await regions.saveGridWorkers(demo.gridWorkers, source: "demo preset \(chosenPreset.rawValue), seed \(chosenSeed)", actor: "demo")
+            try await sqlite.setSetting("demo.preset", chosenPreset.rawValue)
+            try await sqlite.setSetting("demo.seed", String(chosenSeed))
+            try await sqlite.removeSetting("demo.pending")
+            progress.finish("Generated the \(chosenPreset.rawValue) demo district (seed \(chosenSeed)) into \(store.database).")
         } else {
-            let existing = try await sqlite.setting("demo.preset") ?? "imported data"
+            let existing = try await sqlite.setting("demo.preset").map { "demo preset \($0)" } ?? "imported data"
             progress.finish("Using the existing data in \(store.database) (\(existing)); delete the file to generate again.")
         }
         let territory = regions.territory()
@@ -72,6 +79,14 @@ struct Demo: AsyncParsableCommand {
         guard !noServe else { return }
         print("Open http://\(listen.host == "0.0.0.0" ? "127.0.0.1" : listen.host):\(listen.port)/ in a browser. Ctrl-C stops the server.")
         try await serve(CityBrainServices(store: sqlite, regions: regions), listen: listen, logger: logger)
+    }
+}
+
+extension Demo {
+    static func parsePending(_ text: String) -> (DemoPreset, UInt64)? {
+        let parts = text.split(separator: " ")
+        guard parts.count == 2, let preset = DemoPreset(rawValue: String(parts[0])), let seed = UInt64(parts[1]) else { return nil }
+        return (preset, seed)
     }
 }
 

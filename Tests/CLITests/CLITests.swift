@@ -1,5 +1,8 @@
+import DemoData
 import Foundation
 import GeoKit
+import Governance
+import SQLiteStore
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -81,6 +84,29 @@ struct CLITests {
         let again = try run(["export", "regions", "--database", otherDB])
         let reexported = try GeoJSON.decodeFeatures(Data(again.output.utf8))
         #expect(reexported.map(\.geometry) == (try GeoJSON.decodeFeatures(Data(contentsOf: exported))).map(\.geometry))
+    }
+
+    @Test("a demo interrupted after its regions is completed by the next run")
+    func resumeDemo() async throws {
+        let folder = try temporaryFolder()
+        let path = folder.appendingPathComponent("demo.sqlite").path
+        // What an interrupted run leaves: the pending mark and the regions, but no grid workers.
+        let store = try SQLiteStore(path: path)
+        try await store.migrate()
+        try await store.setSetting("demo.pending", "tiny 20190101")
+        let service = RegionService(store: store)
+        try await service.load()
+        let demo = try DemoDistrictGenerator(preset: .tiny).generate()
+        _ = try await service.importRegions(demo.regions, options: demo.importOptions)
+        let resumed = try run(["demo", "--no-serve", "--database", path])
+        #expect(resumed.status == 0, "\(resumed.errors)")
+        #expect(resumed.errors.contains("Generated the tiny demo district"))
+        #expect(resumed.output.contains("6 grids; 7 grid workers"))
+        #expect(try await store.setting("demo.pending") == nil)
+        #expect(try await store.setting("demo.preset") == "tiny")
+        // And the run after that leaves it alone.
+        let again = try run(["demo", "--no-serve", "--database", path])
+        #expect(again.errors.contains("Using the existing data"))
     }
 
     @Test("a syntax error in the file is reported with its line")

@@ -106,3 +106,45 @@ struct OverlayTests {
         #expect(abs(c.longitude - 1) < 1e-12 && abs(c.latitude - 1) < 1e-12)
     }
 }
+
+@Suite("Validation and dissolve: what the review found")
+struct GeometryReviewTests {
+    func c(_ x: Double, _ y: Double) -> Coordinate { Coordinate(longitude: x, latitude: y) }
+
+    @Test("two squares meeting at a corner dissolve into two valid polygons")
+    func cornerTouch() {
+        let a = MultiPolygon([Polygon([c(0, 0), c(1, 0), c(1, 1), c(0, 1)])])
+        let b = MultiPolygon([Polygon([c(1, 1), c(2, 1), c(2, 2), c(1, 2)])])
+        let d = PolygonOverlay.dissolve([a, b])
+        #expect(d.polygons.count == 2)
+        #expect(PolygonValidation.defects(of: d).isEmpty)
+        #expect(abs(d.area - a.area - b.area) < 1e-6 * d.area)
+    }
+
+    @Test("holes inside holes, holes through a notch, parts that overlap, parts that only touch")
+    func holesAndParts() {
+        let shell = [c(0, 0), c(10, 0), c(10, 10), c(0, 10)]
+        let nested = Polygon(shell, holes: [[c(2, 2), c(2, 8), c(8, 8), c(8, 2)], [c(4, 4), c(4, 6), c(6, 6), c(6, 4)]])
+        #expect(PolygonValidation.defects(of: nested).contains(.holeOutsideExterior(ring: 2)))
+        // A U-shaped shell with a hole whose corners sit on the shell but which spans the notch.
+        let u = [c(0, 0), c(3, 0), c(3, 3), c(2, 3), c(2, 1), c(1, 1), c(1, 3), c(0, 3)]
+        let acrossNotch = Polygon(u, holes: [[c(1, 2), c(2, 2), c(2, 2.5), c(1, 2.5)].reversed()])
+        #expect(!PolygonValidation.defects(of: acrossNotch).isEmpty)
+        let overlapping = MultiPolygon([Polygon(shell), Polygon([c(5, 5), c(15, 5), c(15, 15), c(5, 15)])])
+        #expect(PolygonValidation.defects(of: overlapping).contains { if case .partsOverlap = $0.defect { true } else { false } })
+        let touching = MultiPolygon([Polygon(shell), Polygon([c(10, 10), c(20, 10), c(20, 20), c(10, 20)])])
+        #expect(PolygonValidation.defects(of: touching).isEmpty)
+        #expect(PolygonValidation.defects(of: MultiPolygon([])).map(\.defect) == [.empty])
+        // Positions that are no longitude/latitude at all.
+        #expect(PolygonValidation.defects(of: Polygon([c(1e10, 0), c(1, 0), c(1, 1)])) == [.invalidNumber(ring: 0)])
+    }
+
+    @Test("non-finite numbers: the point index skips them, the writer writes null")
+    func nonFinite() {
+        let index = PackedPointIndex([(1, c(120, 30)), (2, c(.nan, 30)), (3, c(120, .infinity))])
+        #expect(index.count == 1)
+        var w = JSONWriter()
+        w.number(.nan)
+        #expect(w.string == "null")
+    }
+}

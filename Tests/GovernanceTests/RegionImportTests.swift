@@ -1,6 +1,7 @@
 import Foundation
 import GeoKit
 import Governance
+import SQLiteStore
 import Testing
 
 @Suite("Region import and validation")
@@ -235,5 +236,119 @@ struct RegionImportTests {
         await #expect(throws: GridWorkerRejected.self) {
             try await service.saveGridWorkers([GridWorker(code: "GW2", name: "李强", phone: nil, gridCodes: [try RegionCode("330110001001")])])
         }
+    }
+}
+
+@Suite("Region import: what the review found")
+struct RegionImportReviewTests {
+    @Test("a multipolygon whose parts overlap is refused")
+    func overlappingParts() async throws {
+        var items = Fixture.territory()
+        let ring: JSONValue = .array(Fixture.box(120.0, 30.0, 120.025, 30.05).map { .array($0.map(JSONValue.number)) })
+        items[5].geometryOverride = .object(JSONObject([("type", .string("MultiPolygon")), ("coordinates", .array([.array([ring]), .array([ring])]))]))
+        let service = try await Fixture.service()
+        do {
+            try await Fixture.importFile(Fixture.geojson(items), into: service)
+            Issue.record("accepted")
+        } catch let rejected as RegionImportRejected {
+            #expect(rejected.report.errors.contains { $0.kind == .ringsIntersect && $0.featureIndex == 5 })
+        }
+    }
+
+    @Test("an empty multipolygon is refused")
+    func emptyMultiPolygon() async throws {
+        var items = Fixture.territory()
+        items[5].geometryOverride = .object(JSONObject([("type", .string("MultiPolygon")), ("coordinates", .array([]))]))
+        let service = try await Fixture.service()
+        await #expect(throws: RegionImportRejected.self) { try await Fixture.importFile(Fixture.geojson(items), into: service) }
+    }
+
+    @Test("clockwise rings and a GCJ-02 round trip re-import as unchanged; a datum mismatch is refused")
+    func reimportIsUnchanged() async throws {
+        let service = try await Fixture.service()
+        var items = Fixture.territory()
+        for i in items.indices { items[i].ring.reverse() }
+        try await Fixture.importFile(Fixture.geojson(items), into: service)
+        // Export in GCJ-02 and import that file back, declaring its datum.
+        let exported = service.territory().regions.map { RegionExport.feature($0, coordinateSystem: .gcj02) }
+        let data = GeoJSON.encode(exported)
+        let again = try await Fixture.importFile(data, into: service, options: Fixture.options(validFrom: parseInstant("2026-01-01")!, crs: .gcj02))
+        #expect(again.unchanged == 7 && again.inserted == 0 && again.batch == nil)
+        // Read as WGS-84 the same file would move every boundary: refused.
+        do {
+            try await Fixture.importFile(data, into: service, options: Fixture.options(validFrom: parseInstant("2026-01-01")!))
+            Issue.record("accepted")
+        } catch let rejected as RegionImportRejected {
+            #expect(rejected.report.errors.count == 7)
+            #expect(rejected.report.errors.allSatisfy { $0.kind == .invalidFeature && $0.message.contains("--crs gcj02") })
+        }
+    }
+
+    @Test("retiring a community retires its grids; a new region may not hang under a retired one")
+    func retireDescendants() async throws {
+        let service = try await Fixture.service()
+        try await Fixture.importFile(Fixture.geojson(Fixture.territory()), into: service)
+        var options = Fixture.options(validFrom: parseInstant("2026-01-01")!)
+        options.retireMissing = true
+        // Street 001 now has one community covering all of it: 001 and its grids end.
+        let merged = [Fixture.Item(code: "330110001002", name: "星火社区", ring: Fixture.box(120.0, 30.0, 120.05, 30.1))]
+        let result = try await Fixture.importFile(Fixture.geojson(merged), into: service, options: options)
+        #expect(result.closed == 4)  // community 001, its two grids, and the old version of 002
+        let now = service.territory()
+        #expect(now.regions(level: .grid, under: nil).isEmpty)
+        #expect(now.regions.allSatisfy { $0.parentCode == nil || now.region($0.parentCode!) != nil })
+        // A grid for the retired community, in the same kind of import, is refused.
+        let service2 = try await Fixture.service()
+        try await Fixture.importFile(Fixture.geojson(Fixture.territory()), into: service2)
+        let orphan = merged + [Fixture.Item(code: "33011000100103", name: "新网格", ring: Fixture.box(120.0, 30.0, 120.01, 30.01))]
+        do {
+            try await Fixture.importFile(Fixture.geojson(orphan), into: service2, options: options)
+            Issue.record("accepted")
+        } catch let rejected as RegionImportRejected {
+            #expect(rejected.report.errors.contains { $0.kind == .missingParent && $0.message.contains("retired") })
+        }
+    }
+
+    @Test("a running service picks up an import made by another process")
+    func reloadIfChanged() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("citybrain-reload-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let path = folder.appendingPathComponent("store.sqlite").path
+        let server = RegionService(store: try SQLiteStore(path: path))
+        try await server.store.migrate()
+        try await server.load()
+        let cli = RegionService(store: try SQLiteStore(path: path))
+        try await cli.load()
+        #expect(try await server.reloadIfChanged() == false)
+        try await Fixture.importFile(Fixture.geojson(Fixture.territory()), into: cli)
+        #expect(server.territory().regions.isEmpty)
+        #expect(try await server.reloadIfChanged() == true)
+        #expect(server.territory().regions.count == 7)
+        // The server's own view was outdated: a write from it would be refused, not lost.
+        let stale = RegionService(store: try SQLiteStore(path: path))
+        try await stale.load()
+        var moved = Fixture.territory()
+        moved[5].name = "改名"
+        try await Fixture.importFile(Fixture.geojson(moved), into: cli, options: Fixture.options(validFrom: parseInstant("2026-01-01")!))
+        moved[5].name = "又改名"
+        await #expect(throws: StoreConflict.self) {
+            try await Fixture.importFile(Fixture.geojson(moved), into: stale, options: Fixture.options(validFrom: parseInstant("2026-02-01")!))
+        }
+    }
+
+    @Test("regions under a parent do not include the parent")
+    func underExcludesSelf() async throws {
+        let service = try await Fixture.service()
+        try await Fixture.importFile(Fixture.geojson(Fixture.territory()), into: service)
+        let under = service.territory().regions(level: nil, under: try RegionCode("330110001"))
+        #expect(Set(under.map(\.code.rawValue)) == ["330110001001", "330110001002", "33011000100101", "33011000100102"])
+    }
+
+    @Test("impossible dates and a 14-digit code ending in 00 that is not a community")
+    func strictness() {
+        #expect(parseInstant("2026-02-31") == nil)
+        #expect(parseInstant("2026-+1-01") == nil)
+        #expect(parseInstant("2026-02-28") != nil)
+        #expect(throws: RegionCodeError.self) { _ = try RegionCode("33011000100000") }
     }
 }

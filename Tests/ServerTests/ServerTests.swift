@@ -149,6 +149,11 @@ struct ServerTests {
                 let detail = try json(response)["detail"]?.stringValue ?? ""
                 #expect(detail.contains("line 2"))
             }
+            try await client.execute(uri: "/api/v1/regions/locate", method: .post, body: ByteBuffer(string: #"{"crs":5,"at":20260101,"points":[]}"#)) { response in
+                #expect(response.status == .badRequest)
+                let fields = try json(response)["errors"]?.arrayValue?.compactMap { $0.objectValue?["field"]?.stringValue }
+                #expect(fields == ["crs", "at"])
+            }
             try await client.execute(uri: "/api/v1/regions/locate", method: .post, body: ByteBuffer(string: #"{"points":[{"lat":30,"lon":120},{"lat":"x","lon":120},{"lat":30}]}"#)) { response in
                 #expect(response.status == .badRequest)
                 let fields = try json(response)["errors"]?.arrayValue?.compactMap { $0.objectValue?["field"]?.stringValue }
