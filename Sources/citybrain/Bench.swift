@@ -15,7 +15,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks of the hot paths, each beside a baseline measured in the same run.",
         discussion: "Build in release mode for meaningful figures: swift run -c release citybrain bench locate",
-        subcommands: [BenchLocate.self, BenchLocateHTTP.self, BenchPoints.self])
+        subcommands: [BenchLocate.self, BenchLocateHTTP.self, BenchPoints.self, BenchAddressMatch.self])
 }
 
 /// Wall-clock time of `body`, in seconds.
@@ -239,5 +239,76 @@ struct BenchLocateHTTP: AsyncParsableCommand {
             print("  of which: parsing the request body takes \(String(format: "%.1f", parseTime / Double(requests) * 1e3)) ms per request (\(parsed / requests) points)")
             group.cancelAll()
         }
+    }
+}
+
+struct BenchAddressMatch: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "address-match",
+        abstract: "Address matching on noisy texts written from the demo library: speed per core and top-1 accuracy, against exact lookup of the normalised text.")
+
+    @Option(help: "Demo scale.") var preset: DemoPreset = .small
+    @Option(help: "Noisy texts to match.") var queries = 100_000
+    @Option(help: "Seed.") var seed: UInt64 = 20_190_101
+    @Flag(help: "Print some of the noisy texts and every failure.") var verbose = false
+
+    func run() throws {
+        let progress = Progress()
+        let district = try DemoDistrictGenerator(preset: preset, seed: seed).generate(progress: { progress.update($0) })
+        let library = DemoAddressGenerator(district: district).generate(progress: { progress.update($0) })
+        progress.update("indexing \(library.addresses.count) addresses")
+        var matcher: AddressMatcher!
+        let indexTime = measure {
+            matcher = AddressMatcher(addresses: library.addresses, aliases: library.aliases, administrativeNames: DemoAddressGenerator.administrativeNames)
+        }
+        progress.update("writing \(queries) noisy texts")
+        var writer = NoisyAddressWriter(library: library, seed: seed)
+        var random = DemoRandom(seed: seed).substream("benchmark queries")
+        var texts: [String] = []
+        var expected: [String] = []
+        for _ in 0..<queries {
+            let a = library.addresses.randomElement(using: &random)!
+            texts.append(writer.write(a))
+            expected.append(a.code)
+        }
+        progress.update("matching")
+        var found: [String?] = []
+        found.reserveCapacity(queries)
+        let matchTime = measure {
+            for t in texts { found.append(matcher.match(t).best?.address.code) }
+        }
+        var parsedCount = 0
+        let parseTime = measure {
+            for t in texts { parsedCount &+= matcher.parser.parse(t).roads.count }
+        }
+        // Baseline: what a spreadsheet lookup does, the normalised text against the normalised standard texts.
+        progress.update("baseline")
+        var exact: [String: String] = [:]
+        for a in library.addresses {
+            exact[AddressNormalizer.normalize(a.elements.localText)] = a.code
+            exact[AddressNormalizer.normalize(a.elements.standardText)] = a.code
+        }
+        var baselineFound: [String?] = []
+        baselineFound.reserveCapacity(queries)
+        let baselineTime = measure {
+            for t in texts { baselineFound.append(exact[AddressNormalizer.normalize(t)]) }
+        }
+        progress.finish()
+        let correct = zip(found, expected).filter { $0 == $1 }.count
+        let wrong = zip(found, expected).filter { $0 != nil && $0 != $1 }.count
+        let baselineCorrect = zip(baselineFound, expected).filter { $0 == $1 }.count
+        if verbose {
+            for i in 0..<min(20, texts.count) { print("  sample: \(texts[i])") }
+            for i in texts.indices where found[i] != expected[i] {
+                let m = matcher.match(texts[i])
+                let want = library.addresses.first { $0.code == expected[i] }!.elements.localText
+                print("  miss: \(texts[i]) → \(m.best?.address.elements.localText ?? "none") (\(m.reason ?? "")); expected \(want)")
+            }
+        }
+        print("address matching, \(preset.rawValue) preset: \(library.addresses.count) addresses (indexed in \(String(format: "%.2f", indexTime)) s), \(queries) noisy texts")
+        print("  parse + match            \(formatRate(Double(queries) / matchTime)) texts per core, top-1 accuracy \(String(format: "%.2f", 100 * Double(correct) / Double(queries))) % (\(wrong) wrong, \(queries - correct - wrong) unmatched)")
+        print("  baseline: exact lookup   \(formatRate(Double(queries) / baselineTime)) texts, accuracy \(String(format: "%.2f", 100 * Double(baselineCorrect) / Double(queries))) %")
+        print("  ratio                    matching is \(String(format: "%.1f", baselineTime / matchTime))× the speed of exact lookup")
+        print("  of which: parsing alone  \(formatRate(Double(queries) / parseTime)) texts (\(parsedCount) road readings)")
     }
 }
