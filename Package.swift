@@ -19,6 +19,8 @@ let package = Package(
     targets: [
         // Geometry, GeoJSON, spatial indexes and datum transforms: standard library and Foundation only.
         .target(name: "GeoKit"),
+        // Reading the files departments send: CSV (and later XLSX), with encodings and positions in errors.
+        .target(name: "DataFiles"),
         // The domain: regions, grids, grid workers and the store protocols ("ports") it needs.
         .target(name: "Governance", dependencies: ["GeoKit"]),
         // The embedded default store.
@@ -44,12 +46,13 @@ let package = Package(
         .executableTarget(
             name: "citybrain",
             dependencies: [
-                "GeoKit", "Governance", "SQLiteStore", "Server", "DemoData",
+                "GeoKit", "Governance", "SQLiteStore", "Server", "DemoData", "DataFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(name: "GeoKitTests", dependencies: ["GeoKit"]),
+        .testTarget(name: "DataFilesTests", dependencies: ["DataFiles"]),
         .testTarget(name: "GovernanceTests", dependencies: ["Governance", "GeoKit", "DemoData", "SQLiteStore"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "StoreTestSupport", "Governance", "GeoKit"]),
         .testTarget(
