@@ -94,7 +94,9 @@ public struct DemoAddressGenerator: Sendable {
                             c = Coordinate(longitude: Double.random(in: box.minLongitude...box.maxLongitude, using: &random),
                                            latitude: Double.random(in: box.minLatitude...box.maxLatitude, using: &random))
                         }
-                        if prepared.contains(c) { return Coordinate(longitude: (c.longitude * 1e7).rounded() / 1e7, latitude: (c.latitude * 1e7).rounded() / 1e7) }
+                        // Rounded to the 1e-7° (1 cm) of survey data, then tested: the rounded point is the one stored.
+                        let rounded = Coordinate(longitude: (c.longitude * 1e7).rounded() / 1e7, latitude: (c.latitude * 1e7).rounded() / 1e7)
+                        if prepared.contains(rounded) { return rounded }
                     }
                     return grid.geometry.representativePoint!
                 }

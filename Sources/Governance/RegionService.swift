@@ -12,6 +12,7 @@ public final class RegionService: Sendable {
     public let store: any CityBrainStore
     private let state: Mutex<Snapshot>
     private let gate = WriteGate()
+    private let observers = Mutex<[@Sendable () async throws -> Void]>([])
 
     struct Snapshot {
         var catalog: RegionCatalog
@@ -25,6 +26,17 @@ public final class RegionService: Sendable {
         self.state = Mutex(Snapshot(catalog: .empty, workers: GridWorkerDirectory(workers: []), batch: nil))
     }
 
+    /// Registers work to do whenever the boundaries in force may have changed (an import here, or
+    /// one by another process picked up by ``reloadIfChanged()``): the address library re-assigns
+    /// grids this way.
+    public func onTerritoryChange(_ observer: @escaping @Sendable () async throws -> Void) {
+        observers.withLock { $0.append(observer) }
+    }
+
+    private func notifyObservers() async throws {
+        for observer in observers.withLock({ $0 }) { try await observer() }
+    }
+
     /// Loads the catalogue from the store and builds today's territory (the spatial indexes).
     public func load() async throws {
         try await gate.run { try await self.loadNow() }
@@ -35,8 +47,9 @@ public final class RegionService: Sendable {
     @discardableResult
     public func reloadIfChanged() async throws -> Bool {
         try await gate.run {
-            guard try await self.store.latestImportBatchID() != self.state.withLock({ $0.batch }) else { return false }
+            guard try await self.store.latestImportBatchID(.territory) != self.state.withLock({ $0.batch }) else { return false }
             try await self.loadNow()
+            try await self.notifyObservers()
             return true
         }
     }
@@ -44,7 +57,7 @@ public final class RegionService: Sendable {
     private func loadNow() async throws {
         // The batch id first: an import committing in between makes the snapshot look older than
         // it is, which can only cause a refused write, never a lost one.
-        let batch = try await store.latestImportBatchID()
+        let batch = try await store.latestImportBatchID(.territory)
         let versions = try await store.loadRegions()
         let workers = try await store.loadGridWorkers()
         let catalog = RegionCatalog(versions: versions)
@@ -122,6 +135,7 @@ public final class RegionService: Sendable {
             let stored = try await self.store.commit(RegionChangeSet(closing: closing, inserting: inserting, batch: batch, basedOnBatch: snapshot.batch))
             do {
                 try await self.loadNow()
+                try await self.notifyObservers()
             } catch {
                 throw WrittenButNotReloaded(batch: stored, underlying: error)
             }

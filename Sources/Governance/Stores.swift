@@ -19,6 +19,22 @@ public struct RegionChangeSet: Sendable {
     }
 }
 
+/// Data whose writes are checked against each other for conflicts: a write based on an outdated
+/// read of its family is refused; writes of other families do not interfere.
+public enum ImportFamily: String, Sendable, CaseIterable {
+    /// Regions and grid workers.
+    case territory
+    /// The standard address library.
+    case addresses
+
+    public var kinds: [String] {
+        switch self {
+        case .territory: ["regions", "grid workers"]
+        case .addresses: ["addresses"]
+        }
+    }
+}
+
 /// Provenance of an import: what was imported, from where, by whom, when.
 public struct ImportBatch: Sendable, Hashable {
     public var id: Int64?
@@ -28,6 +44,8 @@ public struct ImportBatch: Sendable, Hashable {
     public var importedAt: Date
     public var recordCount: Int
     public var note: String
+
+    public var family: ImportFamily? { ImportFamily.allCases.first { $0.kinds.contains(kind) } }
 
     public init(id: Int64? = nil, kind: String, source: String, actor: String, importedAt: Date, recordCount: Int, note: String = "") {
         self.id = id
@@ -48,8 +66,8 @@ public protocol RegionStore: Sendable {
     /// Applies the change set atomically (all or nothing) and returns the stored batch with its id.
     func commit(_ changes: RegionChangeSet) async throws -> ImportBatch
     func importBatches() async throws -> [ImportBatch]
-    /// The id of the latest import batch of any kind, nil when there is none.
-    func latestImportBatchID() async throws -> Int64?
+    /// The id of the latest import batch of the family, nil when there is none.
+    func latestImportBatchID(_ family: ImportFamily) async throws -> Int64?
 }
 
 public protocol GridWorkerStore: Sendable {
@@ -66,8 +84,19 @@ public protocol SettingsStore: Sendable {
     func removeSetting(_ key: String) async throws
 }
 
+/// The standard address library.
+public protocol AddressStore: Sendable {
+    func loadAddresses() async throws -> [StandardAddress]
+    func loadPlaceAliases() async throws -> [PlaceAlias]
+    /// Inserts or updates addresses by code, and adds aliases, atomically under `batch`; refused
+    /// with ``StoreConflict`` when an address batch later than `basedOnBatch` exists.
+    func saveAddresses(_ addresses: [StandardAddress], aliases: [PlaceAlias], batch: ImportBatch, basedOnBatch: Int64?) async throws -> ImportBatch
+    /// Sets the grid of the given addresses (after boundaries changed), atomically.
+    func updateAddressGrids(_ assignments: [(code: String, grid: RegionCode?)]) async throws
+}
+
 /// Everything CityBrain keeps, behind one value handed to the services at start-up.
-public protocol CityBrainStore: RegionStore, GridWorkerStore, SettingsStore {
+public protocol CityBrainStore: RegionStore, GridWorkerStore, AddressStore, SettingsStore {
     /// Applies pending migrations.
     func migrate() async throws
 }

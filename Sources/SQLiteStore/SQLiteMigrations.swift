@@ -51,6 +51,32 @@ enum SQLiteMigrations {
                 );
                 """)
         }
+        m.registerMigration("0002 standard address library") { db in
+            try db.execute(sql: """
+                CREATE TABLE address (
+                  id INTEGER PRIMARY KEY,
+                  code TEXT NOT NULL UNIQUE,
+                  province TEXT, city TEXT, district TEXT, township TEXT, community TEXT,
+                  road TEXT, house_number TEXT, village_group TEXT, compound TEXT,
+                  building TEXT, unit TEXT, floor TEXT, room TEXT,
+                  longitude REAL NOT NULL,
+                  latitude REAL NOT NULL,
+                  grid_code TEXT,
+                  status TEXT NOT NULL CHECK (status IN ('in-use', 'retired')),
+                  import_batch INTEGER REFERENCES import_batch(id),
+                  updated_at DATETIME NOT NULL
+                );
+                CREATE INDEX address_grid ON address(grid_code);
+                CREATE TABLE place_alias (
+                  id INTEGER PRIMARY KEY,
+                  kind TEXT NOT NULL,
+                  name TEXT NOT NULL,
+                  current_name TEXT NOT NULL,
+                  import_batch INTEGER REFERENCES import_batch(id),
+                  UNIQUE (kind, name, current_name)
+                );
+                """)
+        }
         return m
     }
 }

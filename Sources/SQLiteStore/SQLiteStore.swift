@@ -61,7 +61,7 @@ public final class SQLiteStore: CityBrainStore {
     /// Inside a write transaction: refuses the write if a batch later than `basedOn` exists, then
     /// records the new batch.
     private static func beginBatch(_ batch: ImportBatch, basedOn: Int64?, in db: Database) throws -> ImportBatch {
-        let latest = try Int64.fetchOne(db, sql: "SELECT max(id) FROM import_batch")
+        let latest = try latestBatch(batch.family?.kinds ?? [batch.kind], in: db)
         guard latest == basedOn else {
             throw StoreConflict("the data changed since it was read (batch \(latest ?? 0) is newer than \(basedOn ?? 0)); read again and retry")
         }
@@ -73,8 +73,13 @@ public final class SQLiteStore: CityBrainStore {
         return batch
     }
 
-    public func latestImportBatchID() async throws -> Int64? {
-        try await database.read { db in try Int64.fetchOne(db, sql: "SELECT max(id) FROM import_batch") }
+    private static func latestBatch(_ kinds: [String], in db: Database) throws -> Int64? {
+        let marks = Array(repeating: "?", count: kinds.count).joined(separator: ", ")
+        return try Int64.fetchOne(db, sql: "SELECT max(id) FROM import_batch WHERE kind IN (\(marks))", arguments: StatementArguments(kinds))
+    }
+
+    public func latestImportBatchID(_ family: ImportFamily) async throws -> Int64? {
+        try await database.read { db in try Self.latestBatch(family.kinds, in: db) }
     }
 
     public func commit(_ changes: RegionChangeSet) async throws -> ImportBatch {
@@ -150,6 +155,87 @@ public final class SQLiteStore: CityBrainStore {
                 for g in Set(w.gridCodes).sorted() { try assign.execute(arguments: [id, g.rawValue]) }
             }
             return batch
+        }
+    }
+
+    // MARK: addresses
+
+    public func loadAddresses() async throws -> [StandardAddress] {
+        try await database.read { db in
+            let cursor = try Row.fetchCursor(db, sql: """
+                SELECT code, province, city, district, township, community, road, house_number, village_group, compound,
+                       building, unit, floor, room, longitude, latitude, grid_code, status
+                FROM address ORDER BY id
+                """)
+            var result: [StandardAddress] = []
+            // Element values repeat across millions of rows: share one string per distinct value.
+            var strings: [String: String] = [:]
+            func shared(_ s: String?) -> String? {
+                guard let s else { return nil }
+                if let existing = strings[s] { return existing }
+                strings[s] = s
+                return s
+            }
+            while let row = try cursor.next() {
+                let grid: String? = row[16]
+                let status: String = row[17]
+                result.append(StandardAddress(
+                    code: row[0],
+                    elements: AddressElements(
+                        province: shared(row[1]), city: shared(row[2]), district: shared(row[3]), township: shared(row[4]), community: shared(row[5]),
+                        road: shared(row[6]), houseNumber: shared(row[7]), villageGroup: shared(row[8]), compound: shared(row[9]),
+                        building: shared(row[10]), unit: shared(row[11]), floor: shared(row[12]), room: shared(row[13])),
+                    coordinate: Coordinate(longitude: row[14], latitude: row[15]),
+                    gridCode: try grid.map { try RegionCode($0) },
+                    status: StandardAddress.Status(rawValue: status) ?? .inUse))
+            }
+            return result
+        }
+    }
+
+    public func loadPlaceAliases() async throws -> [PlaceAlias] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT kind, name, current_name FROM place_alias ORDER BY id").compactMap { row in
+                let kind: String = row["kind"]
+                guard let k = PlaceNameKind(label: kind) else { return nil }
+                return PlaceAlias(kind: k, name: row["name"], currentName: row["current_name"])
+            }
+        }
+    }
+
+    public func saveAddresses(_ addresses: [StandardAddress], aliases: [PlaceAlias], batch: ImportBatch, basedOnBatch: Int64?) async throws -> ImportBatch {
+        try await database.write { db in
+            let batch = try Self.beginBatch(batch, basedOn: basedOnBatch, in: db)
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO address (code, province, city, district, township, community, road, house_number, village_group, compound,
+                                     building, unit, floor, room, longitude, latitude, grid_code, status, import_batch, updated_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(code) DO UPDATE SET
+                  province = excluded.province, city = excluded.city, district = excluded.district, township = excluded.township,
+                  community = excluded.community, road = excluded.road, house_number = excluded.house_number,
+                  village_group = excluded.village_group, compound = excluded.compound, building = excluded.building,
+                  unit = excluded.unit, floor = excluded.floor, room = excluded.room, longitude = excluded.longitude,
+                  latitude = excluded.latitude, grid_code = excluded.grid_code, status = excluded.status,
+                  import_batch = excluded.import_batch, updated_at = excluded.updated_at
+                """)
+            for a in addresses {
+                let e = a.elements
+                try upsert.execute(arguments: [
+                    a.code, e.province, e.city, e.district, e.township, e.community, e.road, e.houseNumber, e.villageGroup, e.compound,
+                    e.building, e.unit, e.floor, e.room, a.coordinate.longitude, a.coordinate.latitude, a.gridCode?.rawValue,
+                    a.status.rawValue, batch.id, batch.importedAt,
+                ])
+            }
+            let alias = try db.cachedStatement(sql: "INSERT OR IGNORE INTO place_alias (kind, name, current_name, import_batch) VALUES (?, ?, ?, ?)")
+            for a in aliases { try alias.execute(arguments: [a.kind.label, a.name, a.currentName, batch.id]) }
+            return batch
+        }
+    }
+
+    public func updateAddressGrids(_ assignments: [(code: String, grid: RegionCode?)]) async throws {
+        try await database.write { db in
+            let update = try db.cachedStatement(sql: "UPDATE address SET grid_code = ? WHERE code = ?")
+            for a in assignments { try update.execute(arguments: [a.grid?.rawValue, a.code]) }
         }
     }
 

@@ -18,10 +18,12 @@ public struct ServerConfiguration: Sendable {
 public struct CityBrainServices: Sendable {
     public let store: any CityBrainStore
     public let regions: RegionService
+    public let addresses: AddressService
 
-    public init(store: any CityBrainStore, regions: RegionService) {
+    public init(store: any CityBrainStore, regions: RegionService, addresses: AddressService) {
         self.store = store
         self.regions = regions
+        self.addresses = addresses
     }
 }
 
@@ -51,6 +53,7 @@ public func buildRouter(services: CityBrainServices, logger: Logger = Logger(lab
         JSONResponse.raw(OpenAPIDocument.bytes, contentType: "application/json; charset=utf-8")
     }
     RegionController(regions: services.regions).addRoutes(to: api)
+    AddressController(addresses: services.addresses).addRoutes(to: api)
     return router
 }
 

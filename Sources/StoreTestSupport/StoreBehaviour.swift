@@ -16,6 +16,7 @@ public enum StoreBehaviour {
         ("grid workers are saved, replaced and loaded", gridWorkers),
         ("settings", settings),
         ("a write based on an outdated read is refused", staleWrite),
+        ("addresses round-trip, update by code, keep their aliases", addresses),
         ("migrating twice is harmless", migrateTwice),
     ]
 
@@ -81,7 +82,7 @@ public enum StoreBehaviour {
         var successor = regions[3]
         successor.geometry = square(120.1, 30.1, 0.012)
         successor.validFrom = t1
-        _ = try await store.commit(RegionChangeSet(closing: [(successor.code, t0, t1)], inserting: [successor], batch: batch(1), basedOnBatch: try await store.latestImportBatchID()))
+        _ = try await store.commit(RegionChangeSet(closing: [(successor.code, t0, t1)], inserting: [successor], batch: batch(1), basedOnBatch: try await store.latestImportBatchID(.territory)))
         let versions = try await store.loadRegions().filter { $0.code == successor.code }
         #expect(versions.count == 2)
         #expect(versions[0].validTo.map { abs($0.timeIntervalSince(t1)) < 0.001 } == true)
@@ -97,11 +98,11 @@ public enum StoreBehaviour {
         newcomer.code = try RegionCode("33011000100102")
         // Closing a version that does not exist must abort the whole change set.
         await #expect(throws: (any Error).self) {
-            _ = try await store.commit(RegionChangeSet(closing: [(try RegionCode("33011000100199"), t0, t1)], inserting: [newcomer], batch: batch(1), basedOnBatch: try await store.latestImportBatchID()))
+            _ = try await store.commit(RegionChangeSet(closing: [(try RegionCode("33011000100199"), t0, t1)], inserting: [newcomer], batch: batch(1), basedOnBatch: try await store.latestImportBatchID(.territory)))
         }
         // So must inserting a duplicate version.
         await #expect(throws: (any Error).self) {
-            _ = try await store.commit(RegionChangeSet(closing: [], inserting: [newcomer, regions[0]], batch: batch(2), basedOnBatch: try await store.latestImportBatchID()))
+            _ = try await store.commit(RegionChangeSet(closing: [], inserting: [newcomer, regions[0]], batch: batch(2), basedOnBatch: try await store.latestImportBatchID(.territory)))
         }
         let loaded = try await store.loadRegions()
         #expect(loaded.count == regions.count)
@@ -137,12 +138,45 @@ public enum StoreBehaviour {
         #expect(try await store.setting("demo.preset") == nil)
     }
 
+    @Sendable static func addresses(_ make: Factory) async throws {
+        let store = try await make()
+        let grid = try RegionCode("33011000100101")
+        var a = StandardAddress(
+            code: "33011000100100000001",
+            elements: AddressElements(province: "浙江省", city: "杭州市", district: "余杭区", township: "临平街道", community: "西大街社区",
+                                      road: "迎宾路", houseNumber: "123", compound: "星河苑", building: "3", unit: "2", floor: "3", room: "301"),
+            coordinate: Coordinate(longitude: 120.3012345, latitude: 30.4212345), gridCode: grid)
+        let village = StandardAddress(
+            code: "33011010100100000001",
+            elements: AddressElements(township: "塘栖镇", community: "超山村", houseNumber: "12", villageGroup: "5"),
+            coordinate: Coordinate(longitude: 120.2, latitude: 30.5), gridCode: nil, status: .retired)
+        let alias = PlaceAlias(kind: .road, name: "老迎宾路", currentName: "迎宾路")
+        let batch = ImportBatch(kind: "addresses", source: "addresses.csv", actor: "tester", importedAt: t1, recordCount: 2)
+        let first = try await store.saveAddresses([a, village], aliases: [alias], batch: batch, basedOnBatch: nil)
+        #expect(try await store.loadAddresses() == [a, village])
+        #expect(try await store.loadPlaceAliases() == [alias])
+        // The address family is checked on its own: a territory write does not make it stale.
+        _ = try await store.commit(RegionChangeSet(closing: [], inserting: [try sampleRegions()[0]], batch: Self.batch(1), basedOnBatch: nil))
+        a.elements.room = "302"
+        _ = try await store.saveAddresses([a], aliases: [alias], batch: batch, basedOnBatch: first.id)
+        #expect(try await store.loadAddresses().first { $0.code == a.code }?.elements.room == "302")
+        #expect(try await store.loadAddresses().count == 2)
+        #expect(try await store.loadPlaceAliases().count == 1)
+        await #expect(throws: StoreConflict.self) {
+            _ = try await store.saveAddresses([a], aliases: [], batch: batch, basedOnBatch: first.id)
+        }
+        try await store.updateAddressGrids([(a.code, nil), (village.code, grid)])
+        let reloaded = try await store.loadAddresses()
+        #expect(reloaded.first { $0.code == a.code }?.gridCode == nil)
+        #expect(reloaded.first { $0.code == village.code }?.gridCode == grid)
+    }
+
     @Sendable static func staleWrite(_ make: Factory) async throws {
         let store = try await make()
-        #expect(try await store.latestImportBatchID() == nil)
+        #expect(try await store.latestImportBatchID(.territory) == nil)
         let regions = try sampleRegions()
         let first = try await store.commit(RegionChangeSet(closing: [], inserting: Array(regions.prefix(2)), batch: batch(2), basedOnBatch: nil))
-        #expect(try await store.latestImportBatchID() == first.id)
+        #expect(try await store.latestImportBatchID(.territory) == first.id)
         // A second writer that read before the first committed is refused, and writes nothing.
         await #expect(throws: StoreConflict.self) {
             _ = try await store.commit(RegionChangeSet(closing: [], inserting: [regions[2]], batch: batch(1), basedOnBatch: nil))

@@ -173,6 +173,7 @@ struct BenchLocateHTTP: AsyncParsableCommand {
         let store = try SQLiteStore(path: folder.appendingPathComponent("bench.sqlite").path)
         try await store.migrate()
         let regions = RegionService(store: store)
+        let addresses = AddressService(store: store, regions: regions)
         let demo = try DemoDistrictGenerator(preset: preset, seed: seed).generate(progress: { progress.update($0) })
         progress.update("importing the demo district")
         _ = try await regions.importRegions(demo.regions, options: demo.importOptions)
@@ -205,7 +206,7 @@ struct BenchLocateHTTP: AsyncParsableCommand {
 
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
-            router: buildRouter(services: CityBrainServices(store: store, regions: regions), logger: logger),
+            router: buildRouter(services: CityBrainServices(store: store, regions: regions, addresses: addresses), logger: logger),
             configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "CityBrain"),
             onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
             logger: logger)

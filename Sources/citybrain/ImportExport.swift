@@ -4,7 +4,7 @@ import GeoKit
 import Governance
 
 struct Import: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Import data into the store.", subcommands: [ImportRegions.self])
+    static let configuration = CommandConfiguration(abstract: "Import data into the store.", subcommands: [ImportRegions.self, ImportAddresses.self])
 }
 
 struct Export: AsyncParsableCommand {
@@ -82,7 +82,7 @@ struct ImportRegions: AsyncParsableCommand {
             throw ExitCode(2)
         }
         let (drafts, readIssues) = RegionFeatureReader(options: options).drafts(from: features)
-        let (_, regions) = try await openServices(store, progress: progress)
+        let regions = try await openServices(store, progress: progress).regions
         progress.update("validating \(drafts.count) regions")
         do {
             let result = try await regions.importRegions(drafts, readIssues: readIssues, options: options, dryRun: dryRun, progress: { progress.update($0) })
@@ -156,7 +156,7 @@ struct ExportRegions: AsyncParsableCommand {
             guard let d = parseInstant(at) else { throw ValidationError("--at: \"\(at)\" is not a date or ISO-8601 time") }
             instant = d
         }
-        let (_, regions) = try await openServices(store)
+        let regions = try await openServices(store).regions
         let territory = regions.territory(at: instant)
         if let rootCode, territory.region(rootCode) == nil { throw ValidationError("--root: region \(rootCode) does not exist at that time") }
         let selected = territory.regions(level: levelFilter, under: rootCode)

@@ -14,11 +14,11 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let logger = makeLogger(store.logLevel)
-        let (sqlite, regions) = try await openServices(store)
-        if regions.territory().regions.isEmpty {
+        let services = try await openServices(store)
+        if services.regions.territory().regions.isEmpty {
             logger.warning("the database holds no regions yet: import some with `citybrain import regions FILE`, or run `citybrain demo`")
         }
-        try await serve(CityBrainServices(store: sqlite, regions: regions), listen: listen, logger: logger)
+        try await serve(services, listen: listen, logger: logger)
     }
 }
 
@@ -48,7 +48,8 @@ struct Demo: AsyncParsableCommand {
     func run() async throws {
         let logger = makeLogger(store.logLevel)
         let progress = Progress()
-        let (sqlite, regions) = try await openServices(store, progress: progress)
+        let services = try await openServices(store, progress: progress)
+        let sqlite = services.store, regions = services.regions
         // "demo.pending" is written before the first write and cleared after the last, so that a
         // run interrupted midway is completed by the next one (generation is deterministic and an
         // unchanged re-import writes nothing).
@@ -61,6 +62,14 @@ struct Demo: AsyncParsableCommand {
             _ = try await regions.importRegions(demo.regions, options: demo.importOptions, progress: { progress.update($0) })
             progress.update("saving \(demo.gridWorkers.count) grid workers")
             try await regions.saveGridWorkers(demo.gridWorkers, source: "demo preset \(chosenPreset.rawValue), seed \(chosenSeed)", actor: "demo")
+            let library = DemoAddressGenerator(district: demo).generate(progress: { progress.update($0) })
+            progress.update("importing \(library.addresses.count) addresses")
+            var addressOptions = AddressImportOptions()
+            addressOptions.source = "demo preset \(chosenPreset.rawValue), seed \(chosenSeed)"
+            addressOptions.actor = "demo"
+            _ = try await services.addresses.importAddresses(
+                library.addresses.enumerated().map { (line: $0.offset + 2, address: $0.element, issues: []) },
+                aliases: library.aliases, options: addressOptions)
             try await sqlite.setSetting("demo.preset", chosenPreset.rawValue)
             try await sqlite.setSetting("demo.seed", String(chosenSeed))
             try await sqlite.removeSetting("demo.pending")
@@ -75,10 +84,10 @@ struct Demo: AsyncParsableCommand {
             let plural = level == .community ? "communities" : level.rawValue + "s"
             return n == 0 ? nil : "\(n) \(n == 1 ? level.rawValue : plural)"
         }
-        print("Territory: \(counts.joined(separator: ", ")); \(regions.gridWorkers.workers.count) grid workers.")
+        print("Territory: \(counts.joined(separator: ", ")); \(regions.gridWorkers.workers.count) grid workers; \(services.addresses.count) standard addresses.")
         guard !noServe else { return }
         print("Open http://\(listen.host == "0.0.0.0" ? "127.0.0.1" : listen.host):\(listen.port)/ in a browser. Ctrl-C stops the server.")
-        try await serve(CityBrainServices(store: sqlite, regions: regions), listen: listen, logger: logger)
+        try await serve(services, listen: listen, logger: logger)
     }
 }
 

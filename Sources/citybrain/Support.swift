@@ -2,16 +2,20 @@ import Foundation
 import Governance
 import Logging
 import SQLiteStore
+import Server
 
-/// Opens and migrates the store, then loads the regions into memory.
-func openServices(_ options: StoreOptions, progress: Progress? = nil) async throws -> (SQLiteStore, RegionService) {
+/// Opens and migrates the store, then loads the regions and the address library into memory.
+func openServices(_ options: StoreOptions, progress: Progress? = nil) async throws -> CityBrainServices {
     progress?.update("opening \(options.database)")
     let store = try SQLiteStore(path: options.database)
     try await store.migrate()
     let regions = RegionService(store: store)
     progress?.update("loading regions and building the grid index")
     try await regions.load()
-    return (store, regions)
+    let addresses = AddressService(store: store, regions: regions)
+    progress?.update("loading the address library")
+    try await addresses.load()
+    return CityBrainServices(store: store, regions: regions, addresses: addresses)
 }
 
 func makeLogger(_ level: String) -> Logger {

@@ -109,6 +109,47 @@ struct CLITests {
         #expect(again.errors.contains("Using the existing data"))
     }
 
+    @Test("addresses from a GBK file: refused with a rejects file, then imported with --keep-going, then matched")
+    func addresses() throws {
+        let folder = try temporaryFolder()
+        let db = folder.appendingPathComponent("demo.sqlite").path
+        #expect(try run(["demo", "--preset", "tiny", "--no-serve", "--database", db]).status == 0)
+        // A point inside the first grid of the tiny demo.
+        let demo = try DemoDistrictGenerator(preset: .tiny).generate()
+        let p = demo.regions.first { $0.code.level == .grid }!.geometry.representativePoint!
+        let text = """
+            地址编码,街路巷,门牌号,小区,幢,单元,室,经度,纬度
+            X1,测试路,1,测试小区,1,1,101,\(p.longitude),\(p.latitude)
+            X2,测试路,2,,,,,\(p.longitude),\(p.latitude)
+            X3,测试路,3,,,,,东经,\(p.latitude)
+
+            """
+        let gbk = try #require(text.replacingOccurrences(of: "\n", with: "\r\n").data(using: String.Encoding(rawValue: 0x8000_0632)))
+        let file = folder.appendingPathComponent("地址.csv")
+        try gbk.write(to: file)
+        let refused = try run(["import", "addresses", file.path, "--database", db])
+        #expect(refused.status == 1)
+        #expect(refused.errors.contains("line 4, column 经度"))
+        let rejects = try String(contentsOf: URL(fileURLWithPath: file.path + ".rejects.csv"), encoding: .utf8)
+        #expect(rejects.contains("4,经度,东经,error"))
+        let kept = try run(["import", "addresses", file.path, "--database", db, "--keep-going"])
+        #expect(kept.status == 0, "\(kept.errors)")
+        #expect(kept.output.contains("2 new"))
+        #expect(kept.output.contains("1 rows rejected"))
+
+        let queries = folder.appendingPathComponent("queries.csv")
+        try Data("编号,地址\n1,测试小区1栋1单元101室\n2,测试路２号附近\n3,没有这个地方\n".utf8).write(to: queries)
+        let matched = try run(["address", "match", queries.path, "--database", db])
+        #expect(matched.status == 0, "\(matched.errors)")
+        #expect(matched.output.contains("2 matched"))
+        let out = try String(contentsOf: URL(fileURLWithPath: queries.path + ".matched.csv"), encoding: .utf8)
+        let lines = out.split(separator: "\r\n").map(String.init)
+        #expect(lines.count == 4)
+        #expect(lines[1].contains(",X1,") && lines[1].contains("matched"))
+        #expect(lines[2].contains(",X2,"))
+        #expect(lines[3].hasSuffix("unmatched,\"no road, compound or village of the library was found in the text\","))
+    }
+
     @Test("a syntax error in the file is reported with its line")
     func syntaxError() throws {
         let folder = try temporaryFolder()

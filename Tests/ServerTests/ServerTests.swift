@@ -22,10 +22,13 @@ actor TinyDistrict {
         try await store.migrate()
         let regions = RegionService(store: store)
         try await regions.load()
+        let addresses = AddressService(store: store, regions: regions)
         let demo = try DemoDistrictGenerator(preset: .tiny).generate()
         _ = try await regions.importRegions(demo.regions, options: demo.importOptions)
         try await regions.saveGridWorkers(demo.gridWorkers)
-        let services = CityBrainServices(store: store, regions: regions)
+        let library = DemoAddressGenerator(district: demo).generate()
+        _ = try await addresses.importAddresses(library.addresses.map { (line: 0, address: $0, issues: []) }, aliases: library.aliases, options: AddressImportOptions())
+        let services = CityBrainServices(store: store, regions: regions, addresses: addresses)
         self.services = services
         self.demo = demo
         return (services, demo)
@@ -212,6 +215,35 @@ struct ServerTests {
             try await client.execute(uri: "/api/v1/regions?parent=330110999", method: .get) { response in
                 #expect(response.status == .notFound)
             }
+        }
+    }
+
+    @Test("address matching over HTTP")
+    func addressMatch() async throws {
+        try await withApp { client, _, services in
+            let stored = try await services.store.loadAddresses()
+            let a = try #require(stored.first { $0.elements.compound != nil })
+            let e = a.elements
+            let text = "\(e.compound!)\(e.building!)栋\(e.unit.map { $0 + "单元" } ?? "")\(e.room!)"
+            try await client.execute(uri: "/api/v1/addresses/match?q=\(text.addingPercentEncoding(withAllowedCharacters: .alphanumerics)!)", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = try json(response)
+                #expect(body["status"]?.stringValue == "matched")
+                #expect(body["best"]?.objectValue?["address"]?.objectValue?["code"]?.stringValue == a.code)
+                #expect(body["best"]?.objectValue?["address"]?.objectValue?["grid"]?.stringValue == a.gridCode?.rawValue)
+                #expect(body["parsed"]?.objectValue?["building"]?.stringValue == e.building)
+            }
+            try await client.execute(uri: "/api/v1/addresses/match?q=%E4%B8%8D%E5%AD%98%E5%9C%A8", method: .get) { response in
+                let body = try json(response)
+                #expect(body["status"]?.stringValue == "unmatched")
+                #expect(body["reason"]?.stringValue?.isEmpty == false)
+            }
+            try await client.execute(uri: "/api/v1/addresses/match", method: .get) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/api/v1/addresses/\(a.code)", method: .get) { response in
+                let body = try json(response)
+                #expect(body["address"]?.stringValue == e.standardText)
+            }
+            try await client.execute(uri: "/api/v1/addresses/nope", method: .get) { #expect($0.status == .notFound) }
         }
     }
 

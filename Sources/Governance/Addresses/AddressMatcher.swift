@@ -105,7 +105,20 @@ public struct AddressMatcher: Sendable {
         }
 
         var gazetteer = Gazetteer()
-        for (name, kind) in administrativeNames { gazetteer.add(name, .init(kind: kind, id: -1, isAlias: false), fuzzy: false) }
+        // Province, city and district names, from the library itself and as given, in full and short.
+        var upper = administrativeNames
+        var seenUpper = Set<String>()
+        for a in addresses {
+            for (name, kind) in [(a.elements.province, PlaceNameKind.province), (a.elements.city, .city), (a.elements.district, .district)] {
+                if let name, seenUpper.insert(name).inserted { upper.append((name, kind)) }
+            }
+        }
+        for (name, kind) in upper {
+            gazetteer.add(name, .init(kind: kind, id: -1, isAlias: false), fuzzy: false)
+            for suffix in ["省", "市", "区", "县"] where name.hasSuffix(suffix) && name.count - 1 >= 2 {
+                gazetteer.add(String(name.dropLast()), .init(kind: kind, id: -1, isAlias: true), fuzzy: false)
+            }
+        }
         for kind in [PlaceNameKind.township, .community, .road, .compound] {
             for (name, id) in tables[kind] ?? [:] {
                 gazetteer.add(name, .init(kind: kind, id: id, isAlias: false), fuzzy: kind != .township)

@@ -203,8 +203,11 @@ public struct AddressParser: Sendable {
                 result.compounds.append((e.id, e.isAlias ? Self.aliasQuality : 1))
             }
         }
+        // A name that may be the district itself (余杭 for 余杭区 or 余杭街道) constrains nothing.
         let hints = piece.entries.filter { $0.kind == .township || $0.kind == .community }
-        if !hints.isEmpty { result.hints.append(hints) }
+        if !hints.isEmpty && !piece.entries.contains(where: { $0.kind == .province || $0.kind == .city || $0.kind == .district }) {
+            result.hints.append(hints)
+        }
     }
 
     private func place(_ name: String, _ entries: [Gazetteer.Entry], quality: Double, into result: inout ParsedAddress, display: Bool = true) -> PlaceNameKind? {

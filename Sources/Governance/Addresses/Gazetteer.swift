@@ -1,6 +1,14 @@
 /// What a name in an address text stands for.
 public enum PlaceNameKind: UInt8, Sendable, CaseIterable {
     case province, city, district, township, community, road, compound
+
+    /// The name used in files and tables.
+    public var label: String { String(describing: self) }
+
+    public init?(label: String) {
+        guard let k = Self.allCases.first(where: { $0.label == label }) else { return nil }
+        self = k
+    }
 }
 
 /// The names an address may contain — administrative names, roads, compounds, and their old names —

@@ -1,0 +1,168 @@
+import ArgumentParser
+import DataFiles
+import Foundation
+import GeoKit
+import Governance
+
+extension TextEncoding: ExpressibleByArgument {}
+
+/// Writes CSV, UTF-8 with a byte order mark so that Excel on Chinese Windows opens it correctly.
+struct CSVWriter {
+    private var data = Data([0xEF, 0xBB, 0xBF])
+
+    mutating func row(_ fields: [String]) {
+        let line = fields.map { f in
+            f.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
+        }.joined(separator: ",")
+        data.append(contentsOf: Array((line + "\r\n").utf8))
+    }
+
+    func write(to path: String) throws {
+        try data.write(to: URL(fileURLWithPath: path))
+    }
+}
+
+struct ImportAddresses: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "addresses",
+        abstract: "Import standard addresses from a CSV file.",
+        discussion: """
+            Columns are found by their usual names (地址编码/code, 街道, 社区, 街路巷, 门牌号, 小区, 幢, 单元, 室, \
+            经度/longitude, 纬度/latitude, 状态 …); a mapping file (`field = 列名` per line) names others. \
+            The encoding (UTF-8, UTF-8 with BOM, GB 18030/GBK) is detected. Every row is checked; with \
+            any error nothing is written, unless --keep-going, which writes the valid rows and the \
+            rejected ones to a rejects file. Each address gets the grid its coordinates lie in.
+            """)
+
+    @Argument(help: "CSV file with a header line.") var file: String
+    @OptionGroup var store: StoreOptions
+    @Option(help: "Column mapping file: `field = column name` per line.") var mapping: String?
+    @Option(help: "Encoding: utf8, utf8-bom or gb18030 (detected when absent).") var encoding: TextEncoding?
+    @Option(help: "Datum of the coordinates: wgs84, cgcs2000, gcj02 or bd09.") var crs: CoordinateSystem = .wgs84
+    @Flag(help: "Write the valid rows, and the others to the rejects file.") var keepGoing = false
+    @Option(help: "Where to write the rejected rows (default: FILE.rejects.csv).") var rejects: String?
+
+    func run() async throws {
+        _ = makeLogger(store.logLevel)
+        let progress = Progress()
+        var columnMapping = AddressRowReader.mapping
+        if let mapping {
+            do {
+                columnMapping = try columnMapping.applying(try String(contentsOfFile: mapping, encoding: .utf8))
+            } catch let e as ColumnMapping.Invalid {
+                throw ValidationError("\(mapping): \(e)")
+            }
+        }
+        let services = try await openServices(store, progress: progress)
+        var options = AddressImportOptions()
+        options.coordinateSystem = crs
+        options.keepGoing = keepGoing
+        options.source = URL(fileURLWithPath: file).lastPathComponent
+        options.actor = "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")"
+        var rows: [(line: Int, address: StandardAddress?, issues: [ImportIssue])] = []
+        do {
+            let table = try CSVTable(path: file, encoding: encoding)
+            let (columns, missing) = columnMapping.resolve(table.header)
+            guard missing.isEmpty else {
+                progress.finish()
+                printError("\(file):1: required columns missing: \(missing.joined(separator: ", ")); the header has: \(table.header.joined(separator: ", ")) (name them in a --mapping file)")
+                throw ExitCode(2)
+            }
+            let reader = AddressRowReader(header: table.header, columns: columns, territory: services.regions.territory(), options: options)
+            options = reader.options
+            while let record = try table.next() {
+                let (address, issues) = reader.read(record.fields, line: record.line)
+                rows.append((record.line, address, issues))
+                if rows.count % 50_000 == 0 { progress.update("read \(rows.count) rows (\(table.reader.encoding.rawValue))") }
+            }
+        } catch let error as DataFileError {
+            progress.finish()
+            printError("\(error)")
+            printError("Nothing was written.")
+            throw ExitCode(2)
+        }
+        progress.update("checking and writing \(rows.count) addresses")
+        do {
+            let result = try await services.addresses.importAddresses(rows, options: options)
+            progress.finish()
+            try report(result.issues)
+            print("Imported addresses: \(result.inserted) new, \(result.updated) updated, \(result.unchanged) unchanged; \(Set(result.issues.filter { $0.severity == .error }.map(\.line)).count) rows rejected.")
+        } catch let rejected as AddressImportRejected {
+            progress.finish()
+            try report(rejected.issues)
+            printError("Import refused: \(Set(rejected.issues.filter { $0.severity == .error }.map(\.line)).count) rows have errors. Nothing was written (use --keep-going to write the valid rows).")
+            throw ExitCode(1)
+        }
+    }
+
+    private func report(_ issues: [ImportIssue]) throws {
+        for issue in issues.prefix(50) { printError("\(file):\(issue)") }
+        if issues.count > 50 { printError("… and \(issues.count - 50) more") }
+        guard !issues.isEmpty else { return }
+        var csv = CSVWriter()
+        csv.row(["file", "line", "column", "value", "severity", "reason"])
+        for i in issues { csv.row([file, String(i.line), i.column ?? "", i.value ?? "", i.severity.rawValue, i.reason]) }
+        let path = rejects ?? file + ".rejects.csv"
+        try csv.write(to: path)
+        printError("Findings written to \(path).")
+    }
+}
+
+struct AddressCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(commandName: "address", abstract: "Work with the standard address library.", subcommands: [MatchAddresses.self])
+}
+
+struct MatchAddresses: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "match",
+        abstract: "Match the free-text addresses of a CSV file to the standard address library.",
+        discussion: "Writes the file again with columns added: the matched code, the standard address, the score, matched/ambiguous/unmatched, the reason and the grid.")
+
+    @Argument(help: "CSV file with a header line.") var file: String
+    @OptionGroup var store: StoreOptions
+    @Option(help: "The column holding the address text (default: the one named 地址, 详细地址 or address, else the first).") var column: String?
+    @Option(help: "Encoding: utf8, utf8-bom or gb18030 (detected when absent).") var encoding: TextEncoding?
+    @Option(name: [.short, .long], help: "Output file (default: FILE.matched.csv).") var output: String?
+
+    func run() async throws {
+        _ = makeLogger(store.logLevel)
+        let progress = Progress()
+        let services = try await openServices(store, progress: progress)
+        guard services.addresses.count > 0 else { throw ValidationError("the address library is empty: import addresses first (or run `citybrain demo`)") }
+        let out = output ?? file + ".matched.csv"
+        var csv = CSVWriter()
+        var counts: [String: Int] = [:]
+        do {
+            let table = try CSVTable(path: file, encoding: encoding)
+            let index: Int
+            if let column {
+                guard let i = table.header.firstIndex(of: column) else {
+                    throw ValidationError("\(file): no column named \"\(column)\"; the header has: \(table.header.joined(separator: ", "))")
+                }
+                index = i
+            } else {
+                index = table.header.firstIndex { ["地址", "详细地址", "address", "事发地址", "住址"].contains($0.lowercased()) } ?? 0
+            }
+            csv.row(table.header + ["标准地址编码", "标准地址", "得分", "结果", "原因", "网格"])
+            var n = 0
+            while let record = try table.next() {
+                let m = services.addresses.match(record.fields[index])
+                let status = m.best == nil ? "unmatched" : (m.reason?.hasPrefix("ambiguous") == true ? "ambiguous" : "matched")
+                counts[status, default: 0] += 1
+                csv.row(record.fields + [
+                    m.best?.address.code ?? "", m.best?.address.elements.standardText ?? "", m.best.map { String($0.score) } ?? "",
+                    status, m.reason ?? "", m.best?.address.gridCode?.rawValue ?? "",
+                ])
+                n += 1
+                if n % 20_000 == 0 { progress.update("matched \(n) rows") }
+            }
+        } catch let error as DataFileError {
+            progress.finish()
+            printError("\(error)")
+            throw ExitCode(2)
+        }
+        try csv.write(to: out)
+        progress.finish()
+        print("Matched \(counts.values.reduce(0, +)) addresses: \(counts["matched"] ?? 0) matched, \(counts["ambiguous"] ?? 0) ambiguous, \(counts["unmatched"] ?? 0) unmatched. Written to \(out).")
+    }
+}
