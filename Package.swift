@@ -15,12 +15,17 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
+        .package(url: "https://github.com/CoreOffice/XMLCoder", from: "0.18.2"),
     ],
     targets: [
         // Geometry, GeoJSON, spatial indexes and datum transforms: standard library and Foundation only.
         .target(name: "GeoKit"),
         // Reading the files departments send: CSV (and later XLSX), with encodings and positions in errors.
-        .target(name: "DataFiles"),
+        .target(name: "DataFiles", dependencies: [
+            .product(name: "ZIPFoundation", package: "ZIPFoundation"),
+            .product(name: "XMLCoder", package: "XMLCoder"),
+        ]),
         // The domain: regions, grids, grid workers and the store protocols ("ports") it needs.
         .target(name: "Governance", dependencies: ["GeoKit"]),
         // The embedded default store.
@@ -52,7 +57,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "GeoKitTests", dependencies: ["GeoKit"]),
-        .testTarget(name: "DataFilesTests", dependencies: ["DataFiles"]),
+        .testTarget(name: "DataFilesTests", dependencies: ["DataFiles", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "GovernanceTests", dependencies: ["Governance", "GeoKit", "DemoData", "SQLiteStore"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "StoreTestSupport", "Governance", "GeoKit"]),
         .testTarget(

@@ -25,7 +25,7 @@ struct CSVWriter {
 struct ImportAddresses: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "addresses",
-        abstract: "Import standard addresses from a CSV file.",
+        abstract: "Import standard addresses from a CSV or Excel file.",
         discussion: """
             Columns are found by their usual names (地址编码/code, 街道, 社区, 街路巷, 门牌号, 小区, 幢, 单元, 室, \
             经度/longitude, 纬度/latitude, 状态 …); a mapping file (`field = 列名` per line) names others. \
@@ -34,9 +34,10 @@ struct ImportAddresses: AsyncParsableCommand {
             rejected ones to a rejects file. Each address gets the grid its coordinates lie in.
             """)
 
-    @Argument(help: "CSV file with a header line.") var file: String
+    @Argument(help: "CSV or Excel (.xlsx) file with a header line.") var file: String
     @OptionGroup var store: StoreOptions
     @Option(help: "Column mapping file: `field = column name` per line.") var mapping: String?
+    @Option(help: "The sheet of an Excel file (default: the first).") var sheet: String?
     @Option(help: "Encoding: utf8, utf8-bom or gb18030 (detected when absent).") var encoding: TextEncoding?
     @Option(help: "Datum of the coordinates: wgs84, cgcs2000, gcj02 or bd09.") var crs: CoordinateSystem = .wgs84
     @Flag(help: "Write the valid rows, and the others to the rejects file.") var keepGoing = false
@@ -61,7 +62,7 @@ struct ImportAddresses: AsyncParsableCommand {
         options.actor = "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")"
         var rows: [(line: Int, address: StandardAddress?, issues: [ImportIssue])] = []
         do {
-            let table = try CSVTable(path: file, encoding: encoding)
+            let table = try openTable(path: file, sheet: sheet, encoding: encoding)
             let (columns, missing) = columnMapping.resolve(table.header)
             guard missing.isEmpty else {
                 progress.finish()
@@ -73,7 +74,7 @@ struct ImportAddresses: AsyncParsableCommand {
             while let record = try table.next() {
                 let (address, issues) = reader.read(record.fields, line: record.line)
                 rows.append((record.line, address, issues))
-                if rows.count % 50_000 == 0 { progress.update("read \(rows.count) rows (\(table.reader.encoding.rawValue))") }
+                if rows.count % 50_000 == 0 { progress.update("read \(rows.count) rows (\(table.formatDescription))") }
             }
         } catch let error as DataFileError {
             progress.finish()
@@ -118,8 +119,9 @@ struct MatchAddresses: AsyncParsableCommand {
         abstract: "Match the free-text addresses of a CSV file to the standard address library.",
         discussion: "Writes the file again with columns added: the matched code, the standard address, the score, matched/ambiguous/unmatched, the reason and the grid.")
 
-    @Argument(help: "CSV file with a header line.") var file: String
+    @Argument(help: "CSV or Excel (.xlsx) file with a header line.") var file: String
     @OptionGroup var store: StoreOptions
+    @Option(help: "The sheet of an Excel file (default: the first).") var sheet: String?
     @Option(help: "The column holding the address text (default: the one named 地址, 详细地址 or address, else the first).") var column: String?
     @Option(help: "Encoding: utf8, utf8-bom or gb18030 (detected when absent).") var encoding: TextEncoding?
     @Option(name: [.short, .long], help: "Output file (default: FILE.matched.csv).") var output: String?
@@ -133,7 +135,7 @@ struct MatchAddresses: AsyncParsableCommand {
         var csv = CSVWriter()
         var counts: [String: Int] = [:]
         do {
-            let table = try CSVTable(path: file, encoding: encoding)
+            let table = try openTable(path: file, sheet: sheet, encoding: encoding)
             let index: Int
             if let column {
                 guard let i = table.header.firstIndex(of: column) else {
