@@ -26,11 +26,21 @@ public enum ImportFamily: String, Sendable, CaseIterable {
     case territory
     /// The standard address library.
     case addresses
+    case people, houses, enterprises, places
 
     public var kinds: [String] {
         switch self {
         case .territory: ["regions", "grid workers"]
-        case .addresses: ["addresses"]
+        default: [rawValue]
+        }
+    }
+
+    public static func of(_ kind: RegistryKind) -> ImportFamily {
+        switch kind {
+        case .person: .people
+        case .house: .houses
+        case .enterprise: .enterprises
+        case .place: .places
         }
     }
 }
@@ -95,8 +105,24 @@ public protocol AddressStore: Sendable {
     func updateAddressGrids(_ assignments: [(code: String, grid: RegionCode?)]) async throws
 }
 
+/// The registries of people, houses, enterprises and places, with the provenance of their values.
+public protocol RegistryStore: Sendable {
+    /// The records with these keys (those that exist).
+    func registryEntries(_ kind: RegistryKind, keys: [String]) async throws -> [RegistryEntry]
+    /// The records at these addresses.
+    func registryEntries(_ kind: RegistryKind, addressCodes: [String]) async throws -> [RegistryEntry]
+    /// Inserts or replaces records by key and adds conflict claims, atomically under `batch`;
+    /// refused with ``StoreConflict`` when a batch of the same registry later than `basedOnBatch` exists.
+    func saveRegistryEntries(_ entries: [RegistryEntry], conflicts: [FieldConflict], batch: ImportBatch, basedOnBatch: Int64?) async throws -> ImportBatch
+    func registryCount(_ kind: RegistryKind) async throws -> Int
+    /// The claims recorded for a record, oldest first.
+    func fieldConflicts(_ kind: RegistryKind, key: String) async throws -> [FieldConflict]
+    /// Records flagged for review, by key.
+    func entriesNeedingReview(_ kind: RegistryKind, limit: Int) async throws -> [RegistryEntry]
+}
+
 /// Everything CityBrain keeps, behind one value handed to the services at start-up.
-public protocol CityBrainStore: RegionStore, GridWorkerStore, AddressStore, SettingsStore {
+public protocol CityBrainStore: RegionStore, GridWorkerStore, AddressStore, RegistryStore, SettingsStore {
     /// Applies pending migrations.
     func migrate() async throws
 }

@@ -77,6 +77,40 @@ enum SQLiteMigrations {
                 );
                 """)
         }
+        m.registerMigration("0003 registries of people, houses, enterprises and places") { db in
+            try db.execute(sql: """
+                CREATE TABLE registry_entry (
+                  id INTEGER PRIMARY KEY,
+                  kind TEXT NOT NULL CHECK (kind IN ('person', 'house', 'enterprise', 'place')),
+                  key TEXT NOT NULL,
+                  address_code TEXT NOT NULL,
+                  category TEXT,
+                  tags TEXT,
+                  fields TEXT NOT NULL,
+                  field_sources TEXT NOT NULL,
+                  source TEXT NOT NULL,
+                  import_batch INTEGER REFERENCES import_batch(id),
+                  updated_at DATETIME NOT NULL,
+                  needs_review INTEGER NOT NULL DEFAULT 0,
+                  UNIQUE (kind, key)
+                );
+                CREATE INDEX registry_entry_address ON registry_entry(kind, address_code);
+                CREATE INDEX registry_entry_category ON registry_entry(kind, category);
+                CREATE INDEX registry_entry_review ON registry_entry(kind, needs_review) WHERE needs_review = 1;
+                CREATE TABLE field_conflict (
+                  id INTEGER PRIMARY KEY,
+                  kind TEXT NOT NULL,
+                  key TEXT NOT NULL,
+                  field TEXT NOT NULL,
+                  value TEXT NOT NULL,
+                  source TEXT NOT NULL,
+                  import_batch INTEGER REFERENCES import_batch(id),
+                  observed_at DATETIME NOT NULL,
+                  UNIQUE (kind, key, field, value, source)
+                );
+                CREATE INDEX field_conflict_record ON field_conflict(kind, key);
+                """)
+        }
         return m
     }
 }

@@ -60,7 +60,7 @@ public final class SQLiteStore: CityBrainStore {
 
     /// Inside a write transaction: refuses the write if a batch later than `basedOn` exists, then
     /// records the new batch.
-    private static func beginBatch(_ batch: ImportBatch, basedOn: Int64?, in db: Database) throws -> ImportBatch {
+    static func beginBatch(_ batch: ImportBatch, basedOn: Int64?, in db: Database) throws -> ImportBatch {
         let latest = try latestBatch(batch.family?.kinds ?? [batch.kind], in: db)
         guard latest == basedOn else {
             throw StoreConflict("the data changed since it was read (batch \(latest ?? 0) is newer than \(basedOn ?? 0)); read again and retry")

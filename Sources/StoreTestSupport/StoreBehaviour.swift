@@ -17,6 +17,7 @@ public enum StoreBehaviour {
         ("settings", settings),
         ("a write based on an outdated read is refused", staleWrite),
         ("addresses round-trip, update by code, keep their aliases", addresses),
+        ("registry records round-trip with their provenance and claims", registries),
         ("migrating twice is harmless", migrateTwice),
     ]
 
@@ -169,6 +170,43 @@ public enum StoreBehaviour {
         let reloaded = try await store.loadAddresses()
         #expect(reloaded.first { $0.code == a.code }?.gridCode == nil)
         #expect(reloaded.first { $0.code == village.code }?.gridCode == grid)
+    }
+
+    @Sendable static func registries(_ make: Factory) async throws {
+        let store = try await make()
+        let person = RegistryEntry(
+            kind: .person, key: "34052419800101001X", addressCode: "A1", gridCode: nil,
+            fields: ["name": "张三", "phone": "13800001111", "residence_type": "registered", "tags": "独居老人、残疾人", "note": "含\"引号\"与\n换行"],
+            fieldSources: ["name": "公安", "phone": "公安", "address": "公安"], source: "公安", importBatch: nil, updatedAt: t1, needsReview: true)
+        let firm = RegistryEntry(kind: .enterprise, key: "91350100M000100Y43", addressCode: "A1", gridCode: nil, fields: ["name": "星河餐饮", "industry": "餐饮"],
+                                 fieldSources: ["name": "市场监管"], source: "市场监管", importBatch: nil, updatedAt: t1)
+        let claims = [
+            FieldConflict(kind: .person, key: person.key, field: "phone", value: "13800001111", source: "公安", importBatch: -1, observedAt: t0),
+            FieldConflict(kind: .person, key: person.key, field: "phone", value: "13700003333", source: "民政", importBatch: -1, observedAt: t1),
+        ]
+        let batch = ImportBatch(kind: "people", source: "people.csv", actor: "tester", importedAt: t1, recordCount: 1)
+        let stored = try await store.saveRegistryEntries([person], conflicts: claims, batch: batch, basedOnBatch: nil)
+        _ = try await store.saveRegistryEntries([firm], conflicts: [], batch: ImportBatch(kind: "enterprises", source: "e.csv", actor: "t", importedAt: t1, recordCount: 1), basedOnBatch: nil)
+        let loaded = try #require(try await store.registryEntries(.person, keys: [person.key, "nobody"]).first)
+        #expect(loaded.fields == person.fields && loaded.fieldSources == person.fieldSources && loaded.needsReview)
+        #expect(loaded.importBatch == stored.id && loaded.source == "公安" && loaded.category == "registered")
+        #expect(try await store.registryEntries(.person, addressCodes: ["A1"]).map(\.key) == [person.key])
+        #expect(try await store.registryEntries(.enterprise, addressCodes: ["A1"]).map(\.key) == [firm.key])
+        #expect(try await store.registryCount(.person) == 1)
+        let recorded = try await store.fieldConflicts(.person, key: person.key)
+        #expect(recorded.map(\.value) == ["13800001111", "13700003333"])
+        #expect(recorded.allSatisfy { $0.importBatch == stored.id })
+        #expect(try await store.entriesNeedingReview(.person, limit: 5).map(\.key) == [person.key])
+        #expect(try await store.entriesNeedingReview(.enterprise, limit: 5).isEmpty)
+        // Merged again by key, not doubled; a stale write is refused.
+        var updated = person
+        updated.needsReview = false
+        _ = try await store.saveRegistryEntries([updated], conflicts: [], batch: batch, basedOnBatch: stored.id)
+        #expect(try await store.registryCount(.person) == 1)
+        #expect(try await store.entriesNeedingReview(.person, limit: 5).isEmpty)
+        await #expect(throws: StoreConflict.self) {
+            _ = try await store.saveRegistryEntries([updated], conflicts: [], batch: batch, basedOnBatch: stored.id)
+        }
     }
 
     @Sendable static func staleWrite(_ make: Factory) async throws {

@@ -4,7 +4,7 @@ import GeoKit
 import Governance
 
 struct Import: AsyncParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Import data into the store.", subcommands: [ImportRegions.self, ImportAddresses.self])
+    static let configuration = CommandConfiguration(abstract: "Import data into the store.", subcommands: [ImportRegions.self, ImportAddresses.self, ImportPeople.self, ImportHouses.self, ImportEnterprises.self, ImportPlaces.self])
 }
 
 struct Export: AsyncParsableCommand {

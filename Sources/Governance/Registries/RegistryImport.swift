@@ -1,0 +1,109 @@
+import Foundation
+
+/// How to read a registry file.
+public struct RegistryImportOptions: Sendable {
+    /// The system the data comes from (公安人口库, 市场监管登记 …): recorded with every value.
+    public var source: String
+    public var keepGoing = false
+    public var actor = "cli"
+    public var fileName = ""
+    /// Below this score a matched address text is not trusted.
+    public var minimumAddressScore = 0.75
+    /// The file's name for each field.
+    public var columnNames: [String: String] = [:]
+
+    public init(source: String) {
+        self.source = source
+    }
+
+    func column(_ field: String) -> String { columnNames[field] ?? field }
+}
+
+/// What a registry import did.
+public struct RegistryImportResult: Sendable {
+    public var inserted: Int
+    public var merged: Int
+    public var unchanged: Int
+    /// Records that now carry disagreeing values from two sources (flagged for review).
+    public var flagged: Int
+    public var issues: [ImportIssue]
+    public var batch: ImportBatch?
+}
+
+public struct RegistryImportRejected: Error, CustomStringConvertible {
+    public var issues: [ImportIssue]
+    public var description: String {
+        "the import was refused, nothing was written: \(Set(issues.filter { $0.severity == .error }.map(\.line)).count) rows have errors"
+    }
+}
+
+/// Turns rows of a registry file into records, checking every field and resolving the address.
+public struct RegistryRowReader: Sendable {
+    public let schema: RegistrySchema
+    public let header: [String]
+    public let columns: [String: Int]
+    public let options: RegistryImportOptions
+    /// The address of a code or of a text, or why there is none.
+    let resolveAddress: @Sendable (_ code: String?, _ text: String?) -> (address: StandardAddress?, reason: String?)
+
+    public init(schema: RegistrySchema, header: [String], columns: [String: Int], options: RegistryImportOptions,
+                resolveAddress: @escaping @Sendable (_ code: String?, _ text: String?) -> (address: StandardAddress?, reason: String?)) {
+        self.schema = schema
+        self.header = header
+        self.columns = columns
+        var options = options
+        for (field, i) in columns { options.columnNames[field] = header[i] }
+        self.options = options
+        self.resolveAddress = resolveAddress
+    }
+
+    /// The columns the file must have besides the required fields: an address code or an address text.
+    public static func missingAddressColumns(_ columns: [String: Int]) -> Bool {
+        columns["address_code"] == nil && columns["address"] == nil
+    }
+
+    public func read(_ row: [String], line: Int, at time: Date) -> (entry: RegistryEntry?, issues: [ImportIssue]) {
+        var issues: [ImportIssue] = []
+        var fields: [String: String] = [:]
+        var addressCode: String?, addressText: String?
+        for field in schema.fields {
+            let raw = columns[field.name].flatMap { $0 < row.count ? row[$0].trimmingCharacters(in: .whitespaces) : nil } ?? ""
+            let column = options.column(field.name)
+            if raw.isEmpty {
+                if field.required { issues.append(ImportIssue(.error, line: line, column: column, reason: "the \(field.name) is empty")) }
+                continue
+            }
+            do {
+                let (value, warning) = try field.normalize(raw)
+                if let warning { issues.append(ImportIssue(.warning, line: line, column: column, value: raw, reason: warning)) }
+                switch field.name {
+                case "address_code": addressCode = value
+                case "address": addressText = value
+                default: fields[field.name] = value
+                }
+            } catch {
+                issues.append(ImportIssue(.error, line: line, column: column, value: raw, reason: error.reason))
+            }
+        }
+        if issues.contains(where: { $0.severity == .error }) { return (nil, issues) }
+        let (address, reason) = resolveAddress(addressCode, addressText)
+        guard let address else {
+            let column = addressCode != nil ? options.column("address_code") : options.column("address")
+            issues.append(ImportIssue(.error, line: line, column: column, value: addressCode ?? addressText,
+                                      reason: reason ?? "no address: give an address code or an address text"))
+            return (nil, issues)
+        }
+        // What an ID number says about its holder.
+        if schema.kind == .person, let id = fields["id_number"].flatMap({ try? CitizenID($0) }) {
+            fields["sex"] = id.sex.rawValue
+            let b = id.birthDate
+            fields["birth_date"] = String(format: "%04d-%02d-%02d", b.year!, b.month!, b.day!)
+            if fields["residence_type"] == nil { fields["residence_type"] = "registered" }
+        }
+        let key = fields[schema.keyField]!
+        var sources: [String: String] = ["address": options.source]
+        for f in fields.keys { sources[f] = options.source }
+        return (RegistryEntry(kind: schema.kind, key: key, addressCode: address.code, gridCode: address.gridCode, fields: fields,
+                              fieldSources: sources, source: options.source, importBatch: nil, updatedAt: time), issues)
+    }
+}

@@ -1,0 +1,104 @@
+import Foundation
+import GRDB
+import GeoKit
+import Governance
+
+extension SQLiteStore {
+    /// A string-to-string map as a JSON object, keys sorted (so equal maps are equal text).
+    static func json(_ map: [String: String]) -> String {
+        var w = JSONWriter()
+        w.value(.object(JSONObject(map.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) })))
+        return w.string
+    }
+
+    static func map(_ text: String) throws -> [String: String] {
+        guard let object = try JSONParser.parse(text).objectValue else { throw StoreConflict("a registry record holds malformed fields") }
+        var result: [String: String] = [:]
+        for (k, v) in object { result[k] = v.stringValue }
+        return result
+    }
+
+    static func entry(_ row: Row) throws -> RegistryEntry {
+        let kind: String = row["kind"]
+        return RegistryEntry(
+            kind: RegistryKind(rawValue: kind) ?? .person, key: row["key"], addressCode: row["address_code"], gridCode: nil,
+            fields: try map(row["fields"]), fieldSources: try map(row["field_sources"]), source: row["source"],
+            importBatch: row["import_batch"], updatedAt: row["updated_at"], needsReview: row["needs_review"])
+    }
+
+    static let entryColumns = "kind, key, address_code, fields, field_sources, source, import_batch, updated_at, needs_review"
+
+    public func registryEntries(_ kind: RegistryKind, keys: [String]) async throws -> [RegistryEntry] {
+        guard !keys.isEmpty else { return [] }
+        return try await database.read { db in
+            let marks = Array(repeating: "?", count: keys.count).joined(separator: ", ")
+            return try Row.fetchAll(db, sql: "SELECT \(Self.entryColumns) FROM registry_entry WHERE kind = ? AND key IN (\(marks))",
+                                    arguments: StatementArguments([kind.rawValue] + keys)).map(Self.entry)
+        }
+    }
+
+    public func registryEntries(_ kind: RegistryKind, addressCodes: [String]) async throws -> [RegistryEntry] {
+        guard !addressCodes.isEmpty else { return [] }
+        return try await database.read { db in
+            var result: [RegistryEntry] = []
+            var start = 0
+            while start < addressCodes.count {
+                let slice = Array(addressCodes[start..<min(addressCodes.count, start + 500)])
+                let marks = Array(repeating: "?", count: slice.count).joined(separator: ", ")
+                result += try Row.fetchAll(db, sql: "SELECT \(Self.entryColumns) FROM registry_entry WHERE kind = ? AND address_code IN (\(marks)) ORDER BY key",
+                                           arguments: StatementArguments([kind.rawValue] + slice)).map(Self.entry)
+                start += 500
+            }
+            return result
+        }
+    }
+
+    public func saveRegistryEntries(_ entries: [RegistryEntry], conflicts: [FieldConflict], batch: ImportBatch, basedOnBatch: Int64?) async throws -> ImportBatch {
+        try await database.write { db in
+            let batch = try Self.beginBatch(batch, basedOn: basedOnBatch, in: db)
+            let upsert = try db.cachedStatement(sql: """
+                INSERT INTO registry_entry (kind, key, address_code, category, tags, fields, field_sources, source, import_batch, updated_at, needs_review)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(kind, key) DO UPDATE SET
+                  address_code = excluded.address_code, category = excluded.category, tags = excluded.tags, fields = excluded.fields,
+                  field_sources = excluded.field_sources, source = excluded.source, import_batch = excluded.import_batch,
+                  updated_at = excluded.updated_at, needs_review = excluded.needs_review
+                """)
+            for e in entries {
+                try upsert.execute(arguments: [
+                    e.kind.rawValue, e.key, e.addressCode, e.category, e.fields["tags"], Self.json(e.fields), Self.json(e.fieldSources),
+                    e.source, batch.id, e.updatedAt, e.needsReview,
+                ])
+            }
+            let claim = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO field_conflict (kind, key, field, value, source, import_batch, observed_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """)
+            // Claims of this batch carry its id; earlier claims keep theirs.
+            for c in conflicts {
+                let batchID = c.importBatch.map { $0 < 0 ? batch.id : $0 } ?? nil
+                try claim.execute(arguments: [c.kind.rawValue, c.key, c.field, c.value, c.source, batchID, c.observedAt])
+            }
+            return batch
+        }
+    }
+
+    public func registryCount(_ kind: RegistryKind) async throws -> Int {
+        try await database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM registry_entry WHERE kind = ?", arguments: [kind.rawValue]) ?? 0 }
+    }
+
+    public func fieldConflicts(_ kind: RegistryKind, key: String) async throws -> [FieldConflict] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM field_conflict WHERE kind = ? AND key = ? ORDER BY id", arguments: [kind.rawValue, key]).map { row in
+                FieldConflict(kind: kind, key: row["key"], field: row["field"], value: row["value"], source: row["source"],
+                              importBatch: row["import_batch"], observedAt: row["observed_at"])
+            }
+        }
+    }
+
+    public func entriesNeedingReview(_ kind: RegistryKind, limit: Int) async throws -> [RegistryEntry] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.entryColumns) FROM registry_entry WHERE kind = ? AND needs_review = 1 ORDER BY key LIMIT ?",
+                             arguments: [kind.rawValue, limit]).map(Self.entry)
+        }
+    }
+}
