@@ -31,7 +31,11 @@ let package = Package(
         // The embedded default store.
         .target(
             name: "SQLiteStore",
-            dependencies: ["Governance", "GeoKit", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Governance", "GeoKit",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
+            ]
         ),
         // HTTP API and web UI; never imports a database driver.
         .target(

@@ -65,7 +65,7 @@ public struct DemoAddressGenerator: Sendable {
             var serial = 0
             func nextCode() -> String {
                 serial += 1
-                return community.code.rawValue + String(format: "%08d", serial)
+                return community.code.rawValue + padded(serial, 8)
             }
             let base = AddressElements(province: province, city: city, district: districtName, township: township, community: community.name)
             // Roads of the community, with an old name now and then.

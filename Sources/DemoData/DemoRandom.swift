@@ -25,3 +25,16 @@ public struct DemoRandom: RandomNumberGenerator, Sendable {
         return z ^ (z >> 31)
     }
 }
+
+/// `n` written in decimal with leading zeros to `width` digits (String(format:) is slow on Linux,
+/// and the demo writes millions of codes).
+func padded(_ n: Int, _ width: Int) -> String {
+    let digits = String(n)
+    return digits.count >= width ? digits : String(repeating: "0", count: width - digits.count) + digits
+}
+
+/// A number with two decimals: 89.5 → "89.50".
+func twoDecimals(_ x: Double) -> String {
+    let cents = Int((x * 100).rounded())
+    return "\(cents / 100).\(padded(cents % 100, 2))"
+}

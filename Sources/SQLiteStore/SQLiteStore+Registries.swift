@@ -4,10 +4,19 @@ import GeoKit
 import Governance
 
 extension SQLiteStore {
-    /// A string-to-string map as a JSON object, keys sorted (so equal maps are equal text).
-    static func json(_ map: [String: String]) -> String {
-        var w = JSONWriter()
-        w.value(.object(JSONObject(map.sorted { $0.key < $1.key }.map { ($0.key, JSONValue.string($0.value)) })))
+    /// A string-to-string map as a JSON object, leaving out the entries whose value is `omitting`.
+    static func json(_ map: [String: String], omitting: String? = nil) -> String {
+        var w = JSONWriter(reservingCapacity: 256)
+        w.raw("{")
+        var first = true
+        for (key, value) in map where value != omitting {
+            if !first { w.raw(",") }
+            first = false
+            w.string(key)
+            w.raw(":")
+            w.string(value)
+        }
+        w.raw("}")
         return w.string
     }
 
@@ -20,9 +29,14 @@ extension SQLiteStore {
 
     static func entry(_ row: Row) throws -> RegistryEntry {
         let kind: String = row["kind"]
+        let source: String = row["source"]
+        let fields = try map(row["fields"])
+        // Only the sources that differ from the record's are stored.
+        var sources = try map(row["field_sources"])
+        for f in fields.keys + ["address"] where sources[f] == nil { sources[f] = source }
         return RegistryEntry(
             kind: RegistryKind(rawValue: kind) ?? .person, key: row["key"], addressCode: row["address_code"], gridCode: nil,
-            fields: try map(row["fields"]), fieldSources: try map(row["field_sources"]), source: row["source"],
+            fields: fields, fieldSources: sources, source: source,
             importBatch: row["import_batch"], updatedAt: row["updated_at"], needsReview: row["needs_review"])
     }
 
@@ -64,11 +78,21 @@ extension SQLiteStore {
                   field_sources = excluded.field_sources, source = excluded.source, import_batch = excluded.import_batch,
                   updated_at = excluded.updated_at, needs_review = excluded.needs_review
                 """)
+            var bulk = BulkStatement(upsert)
+            var dates = DateText()
             for e in entries {
-                try upsert.execute(arguments: [
-                    e.kind.rawValue, e.key, e.addressCode, e.category, e.fields["tags"], Self.json(e.fields), Self.json(e.fieldSources),
-                    e.source, batch.id, e.updatedAt, e.needsReview,
-                ])
+                bulk.text(e.kind.rawValue)
+                bulk.text(e.key)
+                bulk.text(e.addressCode)
+                bulk.text(e.category)
+                bulk.text(e.fields["tags"])
+                bulk.text(Self.json(e.fields))
+                bulk.text(Self.json(e.fieldSources, omitting: e.source))
+                bulk.text(e.source)
+                bulk.integer(batch.id)
+                bulk.text(dates(e.updatedAt))
+                bulk.integer(e.needsReview ? 1 : 0)
+                try bulk.step(db)
             }
             let claim = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO field_conflict (kind, key, field, value, source, import_batch, observed_at) VALUES (?, ?, ?, ?, ?, ?, ?)

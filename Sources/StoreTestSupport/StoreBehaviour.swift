@@ -177,9 +177,10 @@ public enum StoreBehaviour {
         let person = RegistryEntry(
             kind: .person, key: "34052419800101001X", addressCode: "A1", gridCode: nil,
             fields: ["name": "张三", "phone": "13800001111", "residence_type": "registered", "tags": "独居老人、残疾人", "note": "含\"引号\"与\n换行"],
-            fieldSources: ["name": "公安", "phone": "公安", "address": "公安"], source: "公安", importBatch: nil, updatedAt: t1, needsReview: true)
+            fieldSources: ["name": "公安", "phone": "公安", "residence_type": "公安", "tags": "民政", "note": "公安", "address": "公安"],
+            source: "公安", importBatch: nil, updatedAt: t1, needsReview: true)
         let firm = RegistryEntry(kind: .enterprise, key: "91350100M000100Y43", addressCode: "A1", gridCode: nil, fields: ["name": "星河餐饮", "industry": "餐饮"],
-                                 fieldSources: ["name": "市场监管"], source: "市场监管", importBatch: nil, updatedAt: t1)
+                                 fieldSources: ["name": "市场监管", "industry": "市场监管", "address": "市场监管"], source: "市场监管", importBatch: nil, updatedAt: t1)
         let claims = [
             FieldConflict(kind: .person, key: person.key, field: "phone", value: "13800001111", source: "公安", importBatch: -1, observedAt: t0),
             FieldConflict(kind: .person, key: person.key, field: "phone", value: "13700003333", source: "民政", importBatch: -1, observedAt: t1),

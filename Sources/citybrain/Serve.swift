@@ -70,6 +70,7 @@ struct Demo: AsyncParsableCommand {
             _ = try await services.addresses.importAddresses(
                 library.addresses.enumerated().map { (line: $0.offset + 2, address: $0.element, issues: []) },
                 aliases: library.aliases, options: addressOptions)
+            try await Self.importRegistries(demo, library, into: services, progress: progress)
             try await sqlite.setSetting("demo.preset", chosenPreset.rawValue)
             try await sqlite.setSetting("demo.seed", String(chosenSeed))
             try await sqlite.removeSetting("demo.pending")
@@ -84,7 +85,9 @@ struct Demo: AsyncParsableCommand {
             let plural = level == .community ? "communities" : level.rawValue + "s"
             return n == 0 ? nil : "\(n) \(n == 1 ? level.rawValue : plural)"
         }
-        print("Territory: \(counts.joined(separator: ", ")); \(regions.gridWorkers.workers.count) grid workers; \(services.addresses.count) standard addresses.")
+        var registryCounts: [String] = []
+        for kind in RegistryKind.allCases { registryCounts.append("\(try await sqlite.registryCount(kind)) \(kind.rawValue == "person" ? "people" : kind.rawValue + "s")") }
+        print("Territory: \(counts.joined(separator: ", ")); \(regions.gridWorkers.workers.count) grid workers; \(services.addresses.count) standard addresses; \(registryCounts.joined(separator: ", ")).")
         guard !noServe else { return }
         print("Open http://\(listen.host == "0.0.0.0" ? "127.0.0.1" : listen.host):\(listen.port)/ in a browser. Ctrl-C stops the server.")
         try await serve(services, listen: listen, logger: logger)
@@ -92,6 +95,42 @@ struct Demo: AsyncParsableCommand {
 }
 
 extension Demo {
+    /// People, houses, enterprises and places, community by community, imported in slices so that a
+    /// district's 3 M people never sit in memory at once.
+    static func importRegistries(_ demo: DemoDistrict, _ library: DemoAddressLibrary, into services: CityBrainServices, progress: Progress) async throws {
+        let registries = RegistryService(store: services.store, addresses: services.addresses)
+        let generator = DemoRegistryGenerator(district: demo, library: library)
+        let allocator = DemoRegistryGenerator.CodeAllocator()
+        let now = Date()
+        var pending: [RegistryKind: [RegistryEntry]] = [:]
+        var totals: [RegistryKind: Int] = [:]
+        var generating = 0.0, writing = 0.0
+        func flush(_ all: Bool) async throws {
+            for kind in RegistryKind.allCases {
+                guard let entries = pending[kind], !entries.isEmpty, all || entries.count >= 200_000 else { continue }
+                var options = RegistryImportOptions(source: DemoRegistryGenerator.source)
+                options.actor = "demo"
+                options.fileName = "demo preset \(demo.preset.rawValue), seed \(demo.seed)"
+                let start = Date()
+                _ = try await registries.importEntries(kind, rows: entries.map { (line: 0, entry: $0, issues: []) }, options: options)
+                writing += Date().timeIntervalSince(start)
+                totals[kind, default: 0] += entries.count
+                pending[kind] = []
+            }
+        }
+        for i in 0..<generator.communityCount {
+            let start = Date()
+            for (kind, entries) in generator.records(ofCommunity: i, at: now, allocator: allocator) { pending[kind, default: []] += entries }
+            generating += Date().timeIntervalSince(start)
+            if i % 10 == 0 {
+                progress.update("registries: community \(i + 1)/\(generator.communityCount), \(totals[.person] ?? 0) people written")
+            }
+            try await flush(false)
+        }
+        try await flush(true)
+        progress.update(String(format: "registries generated in %.1f s, written in %.1f s", generating, writing))
+    }
+
     static func parsePending(_ text: String) -> (DemoPreset, UInt64)? {
         let parts = text.split(separator: " ")
         guard parts.count == 2, let preset = DemoPreset(rawValue: String(parts[0])), let seed = UInt64(parts[1]) else { return nil }

@@ -82,3 +82,49 @@ struct DemoDataTests {
         #expect(chineseNumeral(35) == "三十五")
     }
 }
+
+@Suite("Demo registries")
+struct DemoRegistryTests {
+    func generate(seed: UInt64 = 20_190_101) throws -> [RegistryKind: [RegistryEntry]] {
+        let district = try DemoDistrictGenerator(preset: .tiny, seed: seed).generate()
+        let library = DemoAddressGenerator(district: district).generate()
+        let generator = DemoRegistryGenerator(district: district, library: library)
+        let allocator = DemoRegistryGenerator.CodeAllocator()
+        var all: [RegistryKind: [RegistryEntry]] = [:]
+        let time = Date(timeIntervalSince1970: 1_767_196_800)
+        for i in 0..<generator.communityCount {
+            for (k, v) in generator.records(ofCommunity: i, at: time, allocator: allocator) { all[k, default: []] += v }
+        }
+        return all
+    }
+
+    @Test("every ID number and credit code is valid and unique; every record is at a library address")
+    func valid() throws {
+        let district = try DemoDistrictGenerator(preset: .tiny).generate()
+        let library = DemoAddressGenerator(district: district).generate()
+        let codes = Set(library.addresses.map(\.code))
+        let all = try generate()
+        let people = try #require(all[.person])
+        #expect(people.count > library.addresses.count)
+        for p in people {
+            let id = try CitizenID(p.key)
+            #expect(p.fields["sex"] == id.sex.rawValue)
+            #expect(codes.contains(p.addressCode))
+        }
+        #expect(Set(people.map(\.key)).count == people.count)
+        let firms = try #require(all[.enterprise])
+        for f in firms { #expect(try CreditCode(f.key).warning == nil) }
+        #expect(Set(firms.map(\.key)).count == firms.count)
+        #expect(all[.house]?.count == library.addresses.count)
+        #expect(people.contains { $0.tags.contains("独居老人") })
+        #expect(people.contains { $0.fields["residence_type"] == "floating" })
+        #expect(!(all[.place] ?? []).isEmpty)
+    }
+
+    @Test("the same seed gives the same records")
+    func deterministic() throws {
+        let a = try generate(), b = try generate()
+        #expect(a[.person]?.map(\.key) == b[.person]?.map(\.key))
+        #expect(a[.enterprise]?.map(\.fields) == b[.enterprise]?.map(\.fields))
+    }
+}

@@ -52,7 +52,7 @@ public struct RegistryEntry: Sendable, Hashable {
     /// The tags (独居老人, 残疾人 …) as a list.
     public var tags: [String] { (fields["tags"] ?? "").split(separator: "、").map(String.init) }
     /// The field layers and statistics group by: residence type, house use, industry, place kind.
-    public var category: String? { fields[RegistrySchema.of(kind).categoryField ?? ""] }
+    public var category: String? { fields[RegistrySchema.categoryFields[kind] ?? ""] }
 }
 
 /// Two sources disagreeing on one field of one record.

@@ -128,6 +128,11 @@ public struct RegistrySchema: Sendable {
         }
     }
 
+    /// The category field of each kind, without building the schemas.
+    static let categoryFields: [RegistryKind: String] = Dictionary(uniqueKeysWithValues: RegistryKind.allCases.compactMap { k in
+        RegistrySchema.of(k).categoryField.map { (k, $0) }
+    })
+
     public var mapping: ColumnMapping {
         ColumnMapping(fields: fields.map { ($0.name, $0.headers) }, required: Set(fields.filter(\.required).map(\.name)))
     }
