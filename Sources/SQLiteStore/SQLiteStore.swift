@@ -248,6 +248,13 @@ public final class SQLiteStore: CityBrainStore {
         }
     }
 
+    /// The names of the indexes of a table (for tests and diagnostics).
+    public func indexNames(on table: String) async throws -> [String] {
+        try await database.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?", arguments: [table])
+        }
+    }
+
     // MARK: settings
 
     public func setting(_ key: String) async throws -> String? {

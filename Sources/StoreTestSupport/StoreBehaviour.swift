@@ -18,6 +18,7 @@ public enum StoreBehaviour {
         ("a write based on an outdated read is refused", staleWrite),
         ("addresses round-trip, update by code, keep their aliases", addresses),
         ("registry records round-trip with their provenance and claims", registries),
+        ("a large registry batch is stored whole and found by address", largeRegistryBatch),
         ("migrating twice is harmless", migrateTwice),
     ]
 
@@ -208,6 +209,19 @@ public enum StoreBehaviour {
         await #expect(throws: StoreConflict.self) {
             _ = try await store.saveRegistryEntries([updated], conflicts: [], batch: batch, basedOnBatch: stored.id)
         }
+    }
+
+    @Sendable public static func largeRegistryBatch(_ make: Factory) async throws {
+        let store = try await make()
+        let entries = (0..<60_000).map { i in
+            RegistryEntry(kind: .house, key: "H\(i)", addressCode: "A\(i % 1000)", gridCode: nil, fields: ["use": i % 2 == 0 ? "rented" : "vacant"],
+                          fieldSources: ["use": "住建", "address": "住建"], source: "住建", importBatch: nil, updatedAt: t1, needsReview: i % 10_000 == 0)
+        }
+        _ = try await store.saveRegistryEntries(entries, conflicts: [], batch: ImportBatch(kind: "houses", source: "h.csv", actor: "t", importedAt: t1, recordCount: entries.count), basedOnBatch: nil)
+        #expect(try await store.registryCount(.house) == 60_000)
+        #expect(try await store.registryEntries(.house, addressCodes: ["A7"]).count == 60)
+        #expect(try await store.entriesNeedingReview(.house, limit: 100).count == 6)
+        #expect(try await store.registryEntries(.house, keys: ["H59999"]).first?.fields["use"] == "vacant")
     }
 
     @Sendable static func staleWrite(_ make: Factory) async throws {

@@ -21,6 +21,14 @@ struct SQLiteStoreTests {
         try await check(Self.factory)
     }
 
+    @Test("a bulk registry load leaves the secondary indexes in place")
+    func indexesAfterBulkLoad() async throws {
+        let store = try await Self.factory() as! SQLiteStore
+        try await StoreBehaviour.largeRegistryBatch { store }
+        let names = try await store.indexNames(on: "registry_entry")
+        #expect(Set(["registry_entry_address", "registry_entry_category", "registry_entry_review"]).isSubset(of: Set(names)))
+    }
+
     @Test("data survives closing and reopening the file")
     func reopen() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("citybrain-tests-\(UUID().uuidString)")
