@@ -121,8 +121,19 @@ public protocol RegistryStore: Sendable {
     func entriesNeedingReview(_ kind: RegistryKind, limit: Int) async throws -> [RegistryEntry]
 }
 
+/// Layers defined by administrators, and the aggregates layers are drawn from.
+public protocol LayerStore: Sendable {
+    func loadLayers() async throws -> [LayerDefinition]
+    /// Adds or replaces a layer by id.
+    func saveLayer(_ layer: LayerDefinition) async throws
+    /// Returns whether a layer was removed.
+    func deleteLayer(_ id: String) async throws -> Bool
+    /// How many records of the registry match the rule at each address.
+    func registryAddressCounts(_ kind: RegistryKind, rule: LayerRule) async throws -> [(addressCode: String, count: Int)]
+}
+
 /// Everything CityBrain keeps, behind one value handed to the services at start-up.
-public protocol CityBrainStore: RegionStore, GridWorkerStore, AddressStore, RegistryStore, SettingsStore {
+public protocol CityBrainStore: RegionStore, GridWorkerStore, AddressStore, RegistryStore, LayerStore, SettingsStore {
     /// Applies pending migrations.
     func migrate() async throws
 }

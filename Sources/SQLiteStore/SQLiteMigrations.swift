@@ -111,6 +111,18 @@ enum SQLiteMigrations {
                 CREATE INDEX field_conflict_record ON field_conflict(kind, key);
                 """)
         }
+        m.registerMigration("0004 administrator-defined layers") { db in
+            try db.execute(sql: """
+                CREATE TABLE layer (
+                  id TEXT PRIMARY KEY,
+                  name TEXT NOT NULL,
+                  english_name TEXT NOT NULL,
+                  subject TEXT NOT NULL,
+                  rule TEXT NOT NULL,
+                  created_at DATETIME NOT NULL
+                );
+                """)
+        }
         return m
     }
 }

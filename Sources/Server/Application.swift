@@ -19,11 +19,13 @@ public struct CityBrainServices: Sendable {
     public let store: any CityBrainStore
     public let regions: RegionService
     public let addresses: AddressService
+    public let layers: LayerService
 
-    public init(store: any CityBrainStore, regions: RegionService, addresses: AddressService) {
+    public init(store: any CityBrainStore, regions: RegionService, addresses: AddressService, layers: LayerService) {
         self.store = store
         self.regions = regions
         self.addresses = addresses
+        self.layers = layers
     }
 }
 
@@ -54,6 +56,7 @@ public func buildRouter(services: CityBrainServices, logger: Logger = Logger(lab
     }
     RegionController(regions: services.regions).addRoutes(to: api)
     AddressController(addresses: services.addresses).addRoutes(to: api)
+    LayerController(layers: services.layers).addRoutes(to: api)
     return router
 }
 

@@ -206,7 +206,8 @@ struct BenchLocateHTTP: AsyncParsableCommand {
 
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
-            router: buildRouter(services: CityBrainServices(store: store, regions: regions, addresses: addresses), logger: logger),
+            router: buildRouter(services: CityBrainServices(store: store, regions: regions, addresses: addresses,
+                                                            layers: LayerService(store: store, addresses: addresses)), logger: logger),
             configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "CityBrain"),
             onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
             logger: logger)

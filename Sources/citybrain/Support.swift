@@ -15,7 +15,9 @@ func openServices(_ options: StoreOptions, progress: Progress? = nil) async thro
     let addresses = AddressService(store: store, regions: regions)
     progress?.update("loading the address library")
     try await addresses.load()
-    return CityBrainServices(store: store, regions: regions, addresses: addresses)
+    let layers = LayerService(store: store, addresses: addresses)
+    try await layers.load()
+    return CityBrainServices(store: store, regions: regions, addresses: addresses, layers: layers)
 }
 
 func makeLogger(_ level: String) -> Logger {

@@ -1,5 +1,5 @@
 import Testing
-import GeoKit
+@testable import GeoKit
 
 @Suite("Spatial indexes")
 struct SpatialIndexTests {
@@ -88,5 +88,41 @@ struct SpatialIndexTests {
         let triangle = PreparedPolygon(Polygon([Coordinate(longitude: 120, latitude: 30.2), Coordinate(longitude: 120.2, latitude: 30.2), Coordinate(longitude: 120.1, latitude: 30.4)]))
         #expect(Set(index.identifiers(in: triangle)) == Set(points.filter { triangle.locate($0.coordinate) != .exterior }.map(\.id)))
         #expect(PackedPointIndex([]).identifiers(within: 100, of: Coordinate(longitude: 0, latitude: 0)).isEmpty)
+    }
+}
+
+@Suite("Cluster pyramid")
+struct ClusterPyramidTests {
+    @Test("every zoom holds every point once, the same as aggregating that zoom directly; a box finds the points in it")
+    func pyramid() {
+        var g = SeededGenerator(seed: 31)
+        let points = (0..<20_000).map { _ in
+            (coordinate: Coordinate(longitude: Double.random(in: 119.7...120.35, using: &g), latitude: Double.random(in: 30.15...30.57, using: &g)),
+             weight: Int.random(in: 1...4, using: &g))
+        }
+        let total = points.reduce(0) { $0 + $1.weight }
+        let pyramid = ClusterPyramid(points: points, maximumZoom: 15)
+        #expect(pyramid.total == total)
+        let world = BoundingBox(minLongitude: -180, minLatitude: -85, maxLongitude: 180, maxLatitude: 85)
+        for zoom in [0, 5, 9, 12, 15] {
+            let clusters = pyramid.clusters(in: world, zoom: zoom)
+            #expect(clusters.reduce(0) { $0 + $1.count } == total, "zoom \(zoom)")
+            var direct: [UInt64: Int] = [:]
+            for p in points { direct[ClusterPyramid.cell(p.coordinate, zoom: zoom), default: 0] += p.weight }
+            #expect(clusters.count == direct.count)
+            #expect(Set(clusters.map(\.count)) == Set(direct.values))
+        }
+        // A view: every point inside it is in one of the clusters returned.
+        let view = BoundingBox(minLongitude: 120.0, minLatitude: 30.3, maxLongitude: 120.1, maxLatitude: 30.4)
+        for zoom in [10, 13, 15] {
+            let clusters = pyramid.clusters(in: view, zoom: zoom)
+            let inside = points.filter { view.contains($0.coordinate) }.reduce(0) { $0 + $1.weight }
+            let covered = clusters.reduce(0) { $0 + $1.count }
+            #expect(covered >= inside)
+            // And not much more: only the cells cut by the view's edges add points from outside.
+            #expect(covered <= total)
+            for c in clusters { #expect(c.box.intersects(view.expanded(byMetres: 20_000))) }
+        }
+        #expect(ClusterPyramid(points: [], maximumZoom: 15).clusters(in: world, zoom: 3).isEmpty)
     }
 }

@@ -28,7 +28,19 @@ actor TinyDistrict {
         try await regions.saveGridWorkers(demo.gridWorkers)
         let library = DemoAddressGenerator(district: demo).generate()
         _ = try await addresses.importAddresses(library.addresses.map { (line: 0, address: $0, issues: []) }, aliases: library.aliases, options: AddressImportOptions())
-        let services = CityBrainServices(store: store, regions: regions, addresses: addresses)
+        let registries = RegistryService(store: store, addresses: addresses)
+        let generator = DemoRegistryGenerator(district: demo, library: library)
+        let allocator = DemoRegistryGenerator.CodeAllocator()
+        var records: [RegistryKind: [RegistryEntry]] = [:]
+        for i in 0..<generator.communityCount {
+            for (k, v) in generator.records(ofCommunity: i, at: Date(), allocator: allocator) { records[k, default: []] += v }
+        }
+        for (kind, entries) in records {
+            _ = try await registries.importEntries(kind, rows: entries.map { (line: 0, entry: $0, issues: []) }, options: RegistryImportOptions(source: "演示数据"))
+        }
+        let layers = LayerService(store: store, addresses: addresses)
+        try await layers.load()
+        let services = CityBrainServices(store: store, regions: regions, addresses: addresses, layers: layers)
         self.services = services
         self.demo = demo
         return (services, demo)
@@ -244,6 +256,52 @@ struct ServerTests {
                 #expect(body["address"]?.stringValue == e.standardText)
             }
             try await client.execute(uri: "/api/v1/addresses/nope", method: .get) { #expect($0.status == .notFound) }
+        }
+    }
+
+    @Test("layers: the 26 built in, clusters at low zoom, addresses at high zoom, people only as counts")
+    func layers() async throws {
+        try await withApp { client, demo, services in
+            try await client.execute(uri: "/api/v1/layers", method: .get) { response in
+                let items = try json(response)["items"]?.arrayValue ?? []
+                #expect(items.count == 26)
+                #expect(items.contains { $0.objectValue?["name"]?.stringValue == "出租房" })
+            }
+            let box = services.regions.territory().region(demo.districtCode)!.geometry.boundingBox!
+            let bbox = "\(box.minLongitude),\(box.minLatitude),\(box.maxLongitude),\(box.maxLatitude)"
+            try await client.execute(uri: "/api/v1/layers/standard-addresses/features?bbox=\(bbox)&zoom=10", method: .get) { response in
+                #expect(response.status == .ok)
+                let body = try json(response)
+                #expect(body["clustered"] == .bool(true))
+                #expect(body["total"]?.doubleValue == Double(services.addresses.count))
+                let counts = body["features"]?.arrayValue?.compactMap { $0.objectValue?["properties"]?.objectValue?["count"]?.doubleValue } ?? []
+                #expect(counts.reduce(0, +) == Double(services.addresses.count))
+                #expect(counts.count < 200)
+            }
+            // Zoomed in on one address: the addresses themselves.
+            let a = services.addresses.snapshot.addresses[0]
+            let small = "\(a.coordinate.longitude - 0.0005),\(a.coordinate.latitude - 0.0005),\(a.coordinate.longitude + 0.0005),\(a.coordinate.latitude + 0.0005)"
+            try await client.execute(uri: "/api/v1/layers/standard-addresses/features?bbox=\(small)&zoom=18", method: .get) { response in
+                let body = try json(response)
+                #expect(body["clustered"] == .bool(false))
+                let codes = body["features"]?.arrayValue?.compactMap { $0.objectValue?["properties"]?.objectValue?["addressCode"]?.stringValue } ?? []
+                #expect(codes.contains(a.code))
+            }
+            // A layer of people: counts per address, no names or ID numbers anywhere.
+            let alone = try await services.store.registryAddressCounts(.person, rule: LayerRule(tags: ["独居老人"])).reduce(0) { $0 + $1.count }
+            #expect(alone > 0)
+            try await client.execute(uri: "/api/v1/layers/elderly-living-alone/features?bbox=\(bbox)&zoom=18", method: .get) { response in
+                let body = try json(response)
+                #expect(body["total"]?.doubleValue == Double(alone))
+                let text = String(buffer: response.body)
+                #expect(!text.contains("id_number") && !text.contains("name\":\"张"))
+            }
+            try await client.execute(uri: "/api/v1/layers/nope/features?bbox=\(bbox)&zoom=3", method: .get) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/api/v1/layers/residents/features?bbox=1,2,3&zoom=40", method: .get) { response in
+                #expect(response.status == .badRequest)
+                let fields = try json(response)["errors"]?.arrayValue?.compactMap { $0.objectValue?["field"]?.stringValue }
+                #expect(fields == ["bbox", "zoom"])
+            }
         }
     }
 

@@ -18,6 +18,8 @@ public final class AddressService: Sendable {
         var aliases: [PlaceAlias] = []
         var matcher: AddressMatcher?
         var batch: Int64?
+        /// Grid re-assignments since load (they change the library without a batch).
+        var reassignments = 0
     }
 
     public init(store: any CityBrainStore, regions: RegionService, administrativeNames: [(String, PlaceNameKind)] = []) {
@@ -29,6 +31,11 @@ public final class AddressService: Sendable {
     }
 
     public var count: Int { state.withLock { $0.addresses.count } }
+
+    /// Every address, and a version that changes whenever the library or a grid changes.
+    public var snapshot: (addresses: [StandardAddress], version: String) {
+        state.withLock { ($0.addresses, "\($0.batch ?? 0).\($0.reassignments)") }
+    }
 
     public func address(_ code: String) -> StandardAddress? {
         state.withLock { lib in lib.byCode[code].map { lib.addresses[$0] } }
@@ -148,7 +155,10 @@ public final class AddressService: Sendable {
         }
         guard !changes.isEmpty else { return 0 }
         try await store.updateAddressGrids(changes)
-        state.withLock { $0.addresses = addresses }
+        state.withLock {
+            $0.addresses = addresses
+            $0.reassignments += 1
+        }
         return changes.count
     }
 }

@@ -1,0 +1,134 @@
+import Foundation
+import GeoKit
+import Synchronization
+
+/// What a layer shows in a map view: clusters at low zoom, addresses at high zoom.
+public struct LayerFeatures: Sendable {
+    public struct Item: Sendable {
+        public var coordinate: Coordinate
+        /// Members at this point (a cluster's total, or an address's).
+        public var count: Int
+        /// For a single address: its code and standard text.
+        public var addressCode: String?
+        public var address: String?
+        /// For a cluster: the box of its points (zoom to it).
+        public var box: BoundingBox?
+    }
+
+    public var layer: LayerDefinition
+    /// Members of the whole layer.
+    public var total: Int
+    public var clustered: Bool
+    public var items: [Item]
+}
+
+/// The thematic layers: the built-in 26 and those administrators define, each drawn from an index
+/// built when first asked for and rebuilt when the data beneath changes.
+public final class LayerService: Sendable {
+    public let store: any CityBrainStore
+    public let addresses: AddressService
+    private let custom = Mutex<[LayerDefinition]>([])
+    private let cache = Mutex<[String: (version: String, index: LayerIndex)]>([:])
+
+    /// At this zoom and below, clusters; above it, addresses.
+    public static let clusterZoom = 15
+    /// A view with more addresses than this is clustered whatever the zoom.
+    public static let maximumPoints = 5_000
+
+    struct LayerIndex: Sendable {
+        var codes: [String]
+        var texts: [String]
+        var coordinates: [Coordinate]
+        var weights: [Int]
+        var pyramid: ClusterPyramid
+        var points: PackedPointIndex
+        var total: Int
+    }
+
+    public init(store: any CityBrainStore, addresses: AddressService) {
+        self.store = store
+        self.addresses = addresses
+    }
+
+    public func load() async throws {
+        let layers = try await store.loadLayers()
+        custom.withLock { $0 = layers }
+    }
+
+    public var definitions: [LayerDefinition] { BuiltInLayers.all + custom.withLock { $0 } }
+
+    public func definition(_ id: String) -> LayerDefinition? { definitions.first { $0.id == id } }
+
+    /// Adds or replaces an administrator's layer.
+    public func define(_ layer: LayerDefinition) async throws {
+        var layer = try layer.validated()
+        layer.builtIn = false
+        guard !BuiltInLayers.all.contains(where: { $0.id == layer.id }) else {
+            throw LayerDefinition.Invalid(reason: "\(layer.id) is a built-in layer")
+        }
+        try await store.saveLayer(layer)
+        try await load()
+        cache.withLock { $0[layer.id] = nil }
+    }
+
+    public func remove(_ id: String) async throws -> Bool {
+        guard !BuiltInLayers.all.contains(where: { $0.id == id }) else { throw LayerDefinition.Invalid(reason: "\(id) is a built-in layer") }
+        let removed = try await store.deleteLayer(id)
+        try await load()
+        cache.withLock { $0[id] = nil }
+        return removed
+    }
+
+    /// The layer's features in the box at the zoom of the map.
+    public func features(_ id: String, in box: BoundingBox, zoom: Int) async throws -> LayerFeatures? {
+        guard let layer = definition(id) else { return nil }
+        let index = try await index(for: layer)
+        var result = LayerFeatures(layer: layer, total: index.total, clustered: true, items: [])
+        if zoom > Self.clusterZoom {
+            var found: [Int] = []
+            index.points.forEach(in: box) { found.append($0) }
+            if found.count <= Self.maximumPoints {
+                result.clustered = false
+                result.items = found.map { k in
+                    let i = Int(index.points.identifiers[k])
+                    return .init(coordinate: index.coordinates[i], count: index.weights[i], addressCode: index.codes[i], address: index.texts[i], box: nil)
+                }
+                return result
+            }
+        }
+        result.items = index.pyramid.clusters(in: box, zoom: min(zoom, Self.clusterZoom)).map {
+            .init(coordinate: $0.coordinate, count: $0.count, addressCode: nil, address: nil, box: $0.box)
+        }
+        return result
+    }
+
+    private func index(for layer: LayerDefinition) async throws -> LayerIndex {
+        let (all, addressVersion) = addresses.snapshot
+        var version = addressVersion + "|" + String(describing: layer.rule.hashValue)
+        if let kind = layer.subject.registry {
+            version += "|" + String(try await store.latestImportBatchID(ImportFamily.of(kind)) ?? 0)
+        }
+        if let cached = cache.withLock({ $0[layer.id] }), cached.version == version { return cached.index }
+
+        var members: [(address: StandardAddress, weight: Int)] = []
+        if let kind = layer.subject.registry {
+            for (code, count) in try await store.registryAddressCounts(kind, rule: layer.rule) {
+                if let a = addresses.address(code) { members.append((a, count)) }
+            }
+        } else if layer.rule.keys.isEmpty {
+            members = all.filter { $0.status == .inUse }.map { ($0, 1) }
+        } else {
+            members = layer.rule.keys.compactMap { addresses.address($0) }.map { ($0, 1) }
+        }
+        let index = LayerIndex(
+            codes: members.map(\.address.code),
+            texts: members.map { $0.address.elements.localText },
+            coordinates: members.map(\.address.coordinate),
+            weights: members.map(\.weight),
+            pyramid: ClusterPyramid(points: members.map { ($0.address.coordinate, $0.weight) }, maximumZoom: Self.clusterZoom),
+            points: PackedPointIndex(members.enumerated().map { (Int64($0.offset), $0.element.address.coordinate) }),
+            total: members.reduce(0) { $0 + $1.weight })
+        cache.withLock { $0[layer.id] = (version, index) }
+        return index
+    }
+}
