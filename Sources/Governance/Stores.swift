@@ -119,6 +119,20 @@ public protocol RegistryStore: Sendable {
     func fieldConflicts(_ kind: RegistryKind, key: String) async throws -> [FieldConflict]
     /// Records flagged for review, by key.
     func entriesNeedingReview(_ kind: RegistryKind, limit: Int) async throws -> [RegistryEntry]
+    /// Per address: people, households, people with a tag (the vulnerable), enterprises and places.
+    func addressCensus() async throws -> [AddressCensus]
+}
+
+/// What the registries hold at one address.
+public struct AddressCensus: Sendable, Hashable {
+    public var addressCode: String
+    public var people = 0
+    public var households = 0
+    public var vulnerable = 0
+    public var enterprises = 0
+    public var places = 0
+
+    public init(addressCode: String) { self.addressCode = addressCode }
 }
 
 /// Layers defined by administrators, and the aggregates layers are drawn from.

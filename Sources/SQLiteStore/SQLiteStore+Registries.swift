@@ -134,6 +134,31 @@ extension SQLiteStore {
         }
     }
 
+    public func addressCensus() async throws -> [AddressCensus] {
+        try await database.read { db in
+            var census: [String: AddressCensus] = [:]
+            let people = try Row.fetchCursor(db, sql: """
+                SELECT address_code, count(*), count(DISTINCT json_extract(fields, '$.household')), sum(tags IS NOT NULL AND tags <> '')
+                FROM registry_entry WHERE kind = 'person' GROUP BY address_code
+                """)
+            while let row = try people.next() {
+                var c = AddressCensus(addressCode: row[0])
+                c.people = row[1]
+                c.households = row[2]
+                c.vulnerable = row[3]
+                census[c.addressCode] = c
+            }
+            let others = try Row.fetchCursor(db, sql: "SELECT kind, address_code, count(*) FROM registry_entry WHERE kind IN ('enterprise', 'place') GROUP BY kind, address_code")
+            while let row = try others.next() {
+                let kind: String = row[0], code: String = row[1], n: Int = row[2]
+                var c = census[code] ?? AddressCensus(addressCode: code)
+                if kind == "enterprise" { c.enterprises = n } else { c.places = n }
+                census[code] = c
+            }
+            return Array(census.values)
+        }
+    }
+
     public func entriesNeedingReview(_ kind: RegistryKind, limit: Int) async throws -> [RegistryEntry] {
         try await database.read { db in
             try Row.fetchAll(db, sql: "SELECT \(Self.entryColumns) FROM registry_entry WHERE kind = ? AND needs_review = 1 ORDER BY key LIMIT ?",

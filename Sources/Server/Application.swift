@@ -20,12 +20,14 @@ public struct CityBrainServices: Sendable {
     public let regions: RegionService
     public let addresses: AddressService
     public let layers: LayerService
+    public let areas: AreaQueryService
 
     public init(store: any CityBrainStore, regions: RegionService, addresses: AddressService, layers: LayerService) {
         self.store = store
         self.regions = regions
         self.addresses = addresses
         self.layers = layers
+        self.areas = AreaQueryService(store: store, addresses: addresses, regions: regions)
     }
 }
 
@@ -57,6 +59,7 @@ public func buildRouter(services: CityBrainServices, logger: Logger = Logger(lab
     RegionController(regions: services.regions).addRoutes(to: api)
     AddressController(addresses: services.addresses).addRoutes(to: api)
     LayerController(layers: services.layers).addRoutes(to: api)
+    AreaQueryController(areas: services.areas).addRoutes(to: api)
     return router
 }
 

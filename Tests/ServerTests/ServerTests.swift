@@ -305,6 +305,53 @@ struct ServerTests {
         }
     }
 
+    @Test("who is within a circle or a grid: counts by grid agree with a scan; people come masked")
+    func within() async throws {
+        try await withApp { client, demo, services in
+            let all = services.addresses.snapshot.addresses
+            let centre = all[all.count / 2].coordinate
+            let inside = all.filter { GreatCircle.distance($0.coordinate, centre) <= 300 }
+            var people = 0
+            for a in inside { people += try await services.store.registryEntries(.person, addressCodes: [a.code]).count }
+            let request = #"{"circle":{"lat":\#(centre.latitude),"lon":\#(centre.longitude),"radius":300},"include":["addresses","people"],"limit":5000}"#
+            try await client.execute(uri: "/api/v1/query/within", method: .post, body: ByteBuffer(string: request)) { response in
+                #expect(response.status == .ok)
+                let body = try json(response)
+                let totals = body["totals"]?.objectValue
+                #expect(totals?["addresses"]?.doubleValue == Double(inside.count))
+                #expect(totals?["people"]?.doubleValue == Double(people))
+                let gridSum = body["grids"]?.arrayValue?.compactMap { $0.objectValue?["counts"]?.objectValue?["people"]?.doubleValue }.reduce(0, +)
+                #expect(gridSum == Double(people))
+                #expect(body["addresses"]?.arrayValue?.count == inside.count)
+                let listed = body["people"]?.arrayValue ?? []
+                #expect(listed.count == people)
+                for p in listed.prefix(20) {
+                    #expect(p.objectValue?["name"]?.stringValue?.contains("*") == true)
+                    #expect(p.objectValue?["idNumber"]?.stringValue?.contains("********") == true)
+                }
+            }
+            // A grid as the polygon: every address of that grid.
+            let grid = demo.regions.first { $0.code.level == .grid }!
+            var w = JSONWriter()
+            GeoJSON.write(.multiPolygon(grid.geometry), to: &w)
+            try await client.execute(uri: "/api/v1/query/within", method: .post, body: ByteBuffer(string: #"{"polygon":\#(w.string)}"#)) { response in
+                let body = try json(response)
+                let expected = all.filter { $0.gridCode == grid.code }.count
+                let byGrid = body["grids"]?.arrayValue?.first { $0.objectValue?["grid"]?.stringValue == grid.code.rawValue }
+                #expect(byGrid?.objectValue?["counts"]?.objectValue?["addresses"]?.doubleValue == Double(expected))
+                #expect(body["people"] == nil)
+            }
+            for (bad, field) in [(#"{"circle":{"lat":30,"lon":120,"radius":0}}"#, "circle.radius"), (#"{}"#, "circle"),
+                                 (#"{"polygon":{"type":"Point","coordinates":[120,30]}}"#, "polygon"), (#"{"circle":{"lat":30,"lon":120,"radius":50},"include":["secrets"]}"#, "include")] {
+                try await client.execute(uri: "/api/v1/query/within", method: .post, body: ByteBuffer(string: bad)) { response in
+                    #expect(response.status == .badRequest)
+                    let fields = try json(response)["errors"]?.arrayValue?.compactMap { $0.objectValue?["field"]?.stringValue }
+                    #expect(fields == [field], "\(bad)")
+                }
+            }
+        }
+    }
+
     @Test("the OpenAPI document lists exactly the routes the router serves")
     func openAPIMatchesRoutes() async throws {
         let (services, _) = try await TinyDistrict.shared.get()

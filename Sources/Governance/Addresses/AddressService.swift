@@ -17,6 +17,8 @@ public final class AddressService: Sendable {
         var byCode: [String: Int] = [:]
         var aliases: [PlaceAlias] = []
         var matcher: AddressMatcher?
+        /// The addresses' positions, for area queries (identifiers are indexes into `addresses`).
+        var points: PackedPointIndex?
         var batch: Int64?
         /// Grid re-assignments since load (they change the library without a batch).
         var reassignments = 0
@@ -58,7 +60,22 @@ public final class AddressService: Sendable {
         byCode.reserveCapacity(addresses.count)
         for (i, a) in addresses.enumerated() { byCode[a.code] = i }
         let matcher = addresses.isEmpty ? nil : AddressMatcher(addresses: addresses, aliases: aliases, administrativeNames: administrativeNames)
-        state.withLock { $0 = Library(addresses: addresses, byCode: byCode, aliases: aliases, matcher: matcher, batch: batch) }
+        let points = PackedPointIndex(addresses.enumerated().map { (Int64($0.offset), $0.element.coordinate) })
+        state.withLock { $0 = Library(addresses: addresses, byCode: byCode, aliases: aliases, matcher: matcher, points: points, batch: batch) }
+    }
+
+    /// The addresses in use within `metres` of a point.
+    public func addresses(within metres: Double, of centre: Coordinate) -> [StandardAddress] {
+        let (addresses, points) = state.withLock { ($0.addresses, $0.points) }
+        guard let points else { return [] }
+        return points.identifiers(within: metres, of: centre).map { addresses[Int($0)] }.filter { $0.status == .inUse }
+    }
+
+    /// The addresses in use inside a polygon (its boundary included).
+    public func addresses(in polygon: PreparedPolygon) -> [StandardAddress] {
+        let (addresses, points) = state.withLock { ($0.addresses, $0.points) }
+        guard let points else { return [] }
+        return points.identifiers(in: polygon).map { addresses[Int($0)] }.filter { $0.status == .inUse }
     }
 
     public func match(_ text: String) -> AddressMatch {
