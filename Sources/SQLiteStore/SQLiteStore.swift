@@ -248,6 +248,11 @@ public final class SQLiteStore: CityBrainStore {
         }
     }
 
+    /// SQLite's own check of the file ("ok" when sound).
+    public func integrityCheck() async throws -> String {
+        try await database.read { db in try String.fetchAll(db, sql: "PRAGMA integrity_check").joined(separator: "; ") }
+    }
+
     /// The names of the indexes of a table (for tests and diagnostics).
     public func indexNames(on table: String) async throws -> [String] {
         try await database.read { db in

@@ -150,6 +150,69 @@ struct CLITests {
         #expect(lines[3].hasSuffix("unmatched,\"no road, compound or village of the library was found in the text\","))
     }
 
+    @Test("an import killed with SIGKILL at any moment leaves the database as it was, or wholly imported", .timeLimit(.minutes(3)))
+    func killedImport() async throws {
+        let folder = try temporaryFolder()
+        let base = folder.appendingPathComponent("base.sqlite").path
+        #expect(try run(["demo", "--preset", "tiny", "--no-serve", "--database", base]).status == 0)
+        // 30,000 people at the demo's addresses, by address code: birth year and sequence number
+        // make each ID number different.
+        let store = try SQLiteStore(path: base)
+        let codes = try await store.loadAddresses().map(\.code)
+        let before = try await store.registryCount(.person)
+        let rows = 30_000
+        var csv = "身份证号,姓名,地址编码\n"
+        let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+        for i in 0..<rows {
+            let body = "110101" + String(1950 + i % 50) + "0101" + String(format: "%03d", i / 50)
+            let sum = zip(body, weights).reduce(0) { $0 + Int(String($1.0))! * $1.1 }
+            csv += "\(body)\(Array("10X98765432")[sum % 11]),测试\(i),\(codes[i % codes.count])\n"
+        }
+        let file = folder.appendingPathComponent("people.csv")
+        try Data(csv.utf8).write(to: file)
+
+        func copy(_ name: String) throws -> String {
+            let path = folder.appendingPathComponent(name).path
+            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: base + suffix) {
+                try FileManager.default.copyItem(atPath: base + suffix, toPath: path + suffix)
+            }
+            return path
+        }
+        func importProcess(_ db: String) throws -> Process {
+            let p = Process()
+            p.executableURL = executable
+            p.arguments = ["import", "people", file.path, "--source", "测试", "--database", db]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        // How long a whole import takes here.
+        let full = try copy("full.sqlite")
+        let start = Date()
+        let whole = try importProcess(full)
+        whole.waitUntilExit()
+        let duration = Date().timeIntervalSince(start)
+        #expect(whole.terminationStatus == 0)
+        #expect(try await SQLiteStore(path: full).registryCount(.person) == before + rows)
+
+        var interrupted = 0
+        for (n, fraction) in [0.4, 0.7, 0.9].enumerated() {
+            let db = try copy("trial\(n).sqlite")
+            let p = try importProcess(db)
+            try await Task.sleep(for: .milliseconds(Int(duration * fraction * 1000)))
+            kill(p.processIdentifier, SIGKILL)
+            p.waitUntilExit()
+            let reopened = try SQLiteStore(path: db)
+            try await reopened.migrate()
+            let count = try await reopened.registryCount(.person)
+            #expect(count == before || count == before + rows, "trial \(n): \(count) people, neither before nor after")
+            #expect(try await reopened.integrityCheck() == "ok")
+            if p.terminationReason == .uncaughtSignal && count == before { interrupted += 1 }
+        }
+        #expect(interrupted > 0, "no trial was killed before the import finished")
+    }
+
     @Test("a syntax error in the file is reported with its line")
     func syntaxError() throws {
         let folder = try temporaryFolder()
