@@ -60,53 +60,78 @@ struct ImportAddresses: AsyncParsableCommand {
         options.keepGoing = keepGoing
         options.source = URL(fileURLWithPath: file).lastPathComponent
         options.actor = "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")"
-        var rows: [(line: Int, address: StandardAddress?, issues: [ImportIssue])] = []
-        do {
-            let table = try openTable(path: file, sheet: sheet, encoding: encoding)
-            let (columns, missing) = columnMapping.resolve(table.header)
-            guard missing.isEmpty else {
-                progress.finish()
-                printError("\(file):1: required columns missing: \(missing.joined(separator: ", ")); the header has: \(table.header.joined(separator: ", ")) (name them in a --mapping file)")
-                throw ExitCode(2)
-            }
-            let reader = AddressRowReader(header: table.header, columns: columns, territory: services.regions.territory(), options: options)
+        let territory = services.regions.territory()
+        let rows = try readRows(file, sheet: sheet, encoding: encoding, mapping: columnMapping, progress: progress) { header, columns in
+            let reader = AddressRowReader(header: header, columns: columns, territory: territory, options: options)
             options = reader.options
-            while let record = try table.next() {
-                let (address, issues) = reader.read(record.fields, line: record.line)
-                rows.append((record.line, address, issues))
-                if rows.count % 50_000 == 0 { progress.update("read \(rows.count) rows (\(table.formatDescription))") }
+            return { fields, line in
+                let (address, issues) = reader.read(fields, line: line)
+                return (line: line, address: address, issues: issues)
             }
-        } catch let error as DataFileError {
-            progress.finish()
-            printError("\(error)")
-            printError("Nothing was written.")
-            throw ExitCode(2)
         }
         progress.update("checking and writing \(rows.count) addresses")
         do {
             let result = try await services.addresses.importAddresses(rows, options: options)
             progress.finish()
-            try report(result.issues)
+            try reportFindings(result.issues, file: file, rejects: rejects)
             print("Imported addresses: \(result.inserted) new, \(result.updated) updated, \(result.unchanged) unchanged; \(Set(result.issues.filter { $0.severity == .error }.map(\.line)).count) rows rejected.")
         } catch let rejected as AddressImportRejected {
             progress.finish()
-            try report(rejected.issues)
-            printError("Import refused: \(Set(rejected.issues.filter { $0.severity == .error }.map(\.line)).count) rows have errors. Nothing was written (use --keep-going to write the valid rows).")
-            throw ExitCode(1)
+            try reportFindings(rejected.issues, file: file, rejects: rejects)
+            throw refusal(rejected.issues)
         }
     }
+}
 
-    private func report(_ issues: [ImportIssue]) throws {
-        for issue in issues.prefix(50) { printError("\(file):\(issue)") }
-        if issues.count > 50 { printError("… and \(issues.count - 50) more") }
-        guard !issues.isEmpty else { return }
-        var csv = CSVWriter()
-        csv.row(["file", "line", "column", "value", "severity", "reason"])
-        for i in issues { csv.row([file, String(i.line), i.column ?? "", i.value ?? "", i.severity.rawValue, i.reason]) }
-        let path = rejects ?? file + ".rejects.csv"
-        try csv.write(to: path)
-        printError("Findings written to \(path).")
+/// Reads a CSV or Excel file through a row reader made for its header, after checking that the
+/// mapping finds every required column. File errors are printed with their position and end the
+/// command (exit status 2): nothing is written.
+func readRows<Row>(
+    _ file: String, sheet: String?, encoding: TextEncoding?, mapping: ColumnMapping, progress: Progress,
+    alsoMissing: ([String: Int]) -> [String] = { _ in [] },
+    reader makeReader: ([String], [String: Int]) -> ([String], Int) -> Row
+) throws -> [Row] {
+    do {
+        let table = try openTable(path: file, sheet: sheet, encoding: encoding)
+        let (columns, missing) = mapping.resolve(table.header)
+        let needed = missing + alsoMissing(columns)
+        guard needed.isEmpty else {
+            progress.finish()
+            printError("\(file):1: required columns missing: \(needed.joined(separator: ", ")); the header has: \(table.header.joined(separator: ", ")) (name them in a --mapping file)")
+            throw ExitCode(2)
+        }
+        let read = makeReader(table.header, columns)
+        var rows: [Row] = []
+        while let record = try table.next() {
+            rows.append(read(record.fields, record.line))
+            if rows.count % 50_000 == 0 { progress.update("read \(rows.count) rows (\(table.formatDescription))") }
+        }
+        return rows
+    } catch let error as DataFileError {
+        progress.finish()
+        printError("\(error)")
+        printError("Nothing was written.")
+        throw ExitCode(2)
     }
+}
+
+/// Prints the findings of an import (the first fifty) and writes them all to a rejects CSV.
+func reportFindings(_ issues: [ImportIssue], file: String, rejects: String?) throws {
+    for issue in issues.prefix(50) { printError("\(file):\(issue)") }
+    if issues.count > 50 { printError("… and \(issues.count - 50) more") }
+    guard !issues.isEmpty else { return }
+    var csv = CSVWriter()
+    csv.row(["file", "line", "column", "value", "severity", "reason"])
+    for i in issues { csv.row([file, String(i.line), i.column ?? "", i.value ?? "", i.severity.rawValue, i.reason]) }
+    let path = rejects ?? file + ".rejects.csv"
+    try csv.write(to: path)
+    printError("Findings written to \(path).")
+}
+
+/// Says an import was refused, and gives the exit status for it.
+func refusal(_ issues: [ImportIssue]) -> ExitCode {
+    printError("Import refused: \(Set(issues.filter { $0.severity == .error }.map(\.line)).count) rows have errors. Nothing was written (use --keep-going to write the valid rows).")
+    return ExitCode(1)
 }
 
 struct AddressCommand: AsyncParsableCommand {

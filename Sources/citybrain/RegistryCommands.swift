@@ -30,57 +30,30 @@ struct RegistryImportArguments: ParsableArguments {
         options.keepGoing = keepGoing
         options.fileName = URL(fileURLWithPath: file).lastPathComponent
         options.actor = "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")"
-        var rows: [(line: Int, entry: RegistryEntry?, issues: [ImportIssue])] = []
-        do {
-            let table = try openTable(path: file, sheet: sheet, encoding: encoding)
-            let (columns, missing) = columnMapping.resolve(table.header)
-            if !missing.isEmpty || RegistryRowReader.missingAddressColumns(columns) {
-                progress.finish()
-                let needed = missing + (RegistryRowReader.missingAddressColumns(columns) ? ["address_code or address"] : [])
-                printError("\(file):1: required columns missing: \(needed.joined(separator: ", ")); the header has: \(table.header.joined(separator: ", ")) (name them in a --mapping file)")
-                throw ExitCode(2)
-            }
-            let resolve: @Sendable (String?, String?) -> (address: StandardAddress?, reason: String?) = { code, text in
-                registries.resolveAddress(code: code, text: text, minimumScore: 0.75)
-            }
-            let reader = RegistryRowReader(schema: schema, header: table.header, columns: columns, options: options, resolveAddress: resolve)
+        let now = Date()
+        let resolve: @Sendable (String?, String?) -> (address: StandardAddress?, reason: String?) = { code, text in
+            registries.resolveAddress(code: code, text: text, minimumScore: 0.75)
+        }
+        let rows = try readRows(file, sheet: sheet, encoding: encoding, mapping: columnMapping, progress: progress,
+                                alsoMissing: { RegistryRowReader.missingAddressColumns($0) ? ["address_code or address"] : [] }) { header, columns in
+            let reader = RegistryRowReader(schema: schema, header: header, columns: columns, options: options, resolveAddress: resolve)
             options = reader.options
-            let now = Date()
-            while let record = try table.next() {
-                let (entry, issues) = reader.read(record.fields, line: record.line, at: now)
-                rows.append((record.line, entry, issues))
-                if rows.count % 50_000 == 0 { progress.update("read \(rows.count) rows (\(table.formatDescription))") }
+            return { fields, line in
+                let (entry, issues) = reader.read(fields, line: line, at: now)
+                return (line: line, entry: entry, issues: issues)
             }
-        } catch let error as DataFileError {
-            progress.finish()
-            printError("\(error)")
-            printError("Nothing was written.")
-            throw ExitCode(2)
         }
         progress.update("merging and writing \(rows.count) records")
         do {
             let result = try await registries.importEntries(kind, rows: rows, options: options)
             progress.finish()
-            try report(result.issues)
+            try reportFindings(result.issues, file: file, rejects: rejects)
             print("Imported \(kind.chineseName) (\(kind.rawValue)): \(result.inserted) new, \(result.merged) merged, \(result.unchanged) unchanged, \(result.flagged) flagged for review; \(Set(result.issues.filter { $0.severity == .error }.map(\.line)).count) rows rejected.")
         } catch let rejected as RegistryImportRejected {
             progress.finish()
-            try report(rejected.issues)
-            printError("Import refused: \(Set(rejected.issues.filter { $0.severity == .error }.map(\.line)).count) rows have errors. Nothing was written (use --keep-going to write the valid rows).")
-            throw ExitCode(1)
+            try reportFindings(rejected.issues, file: file, rejects: rejects)
+            throw refusal(rejected.issues)
         }
-    }
-
-    private func report(_ issues: [ImportIssue]) throws {
-        for issue in issues.prefix(50) { printError("\(file):\(issue)") }
-        if issues.count > 50 { printError("… and \(issues.count - 50) more") }
-        guard !issues.isEmpty else { return }
-        var csv = CSVWriter()
-        csv.row(["file", "line", "column", "value", "severity", "reason"])
-        for i in issues { csv.row([file, String(i.line), i.column ?? "", i.value ?? "", i.severity.rawValue, i.reason]) }
-        let path = rejects ?? file + ".rejects.csv"
-        try csv.write(to: path)
-        printError("Findings written to \(path).")
     }
 }
 
