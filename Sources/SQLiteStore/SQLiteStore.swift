@@ -179,8 +179,17 @@ public final class SQLiteStore: CityBrainStore {
                 strings[s] = s
                 return s
             }
+            // A district has a few thousand grids: parse each code once.
+            var grids: [String: RegionCode] = [:]
+            func grid(_ text: String?) throws -> RegionCode? {
+                guard let text else { return nil }
+                if let code = grids[text] { return code }
+                let code = try RegionCode(text)
+                grids[text] = code
+                return code
+            }
             while let row = try cursor.next() {
-                let grid: String? = row[16]
+                let gridText: String? = row[16]
                 let status: String = row[17]
                 result.append(StandardAddress(
                     code: row[0],
@@ -189,7 +198,7 @@ public final class SQLiteStore: CityBrainStore {
                         road: shared(row[6]), houseNumber: shared(row[7]), villageGroup: shared(row[8]), compound: shared(row[9]),
                         building: shared(row[10]), unit: shared(row[11]), floor: shared(row[12]), room: shared(row[13])),
                     coordinate: Coordinate(longitude: row[14], latitude: row[15]),
-                    gridCode: try grid.map { try RegionCode($0) },
+                    gridCode: try grid(gridText),
                     status: StandardAddress.Status(rawValue: status) ?? .inUse))
             }
             return result
