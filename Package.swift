@@ -57,6 +57,8 @@ let package = Package(
             dependencies: [
                 "GeoKit", "Governance", "SQLiteStore", "Server", "DemoData", "DataFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // Only for the bare-insert baseline of `bench registries`.
+                .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

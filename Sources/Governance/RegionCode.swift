@@ -23,7 +23,7 @@ public enum RegionLevel: String, CaseIterable, Codable, Sendable, Comparable {
 
     /// Reads a level as written in data files: English names or the usual Chinese words.
     public init?(text: String) {
-        let t = text.trimmingCharacters(in: .whitespaces).lowercased()
+        let t = text.trimmingWhitespace.lowercased()
         switch t {
         case "province", "省", "自治区", "直辖市": self = .province
         case "city", "市", "地级市", "州": self = .city
@@ -55,7 +55,7 @@ public struct RegionCode: Hashable, Comparable, Sendable, CustomStringConvertibl
     public let rawValue: String
 
     public init(_ text: String) throws(RegionCodeError) {
-        let t = text.trimmingCharacters(in: .whitespaces)
+        let t = text.trimmingWhitespace
         guard !t.isEmpty else { throw RegionCodeError(text: text, reason: "it is empty") }
         guard t.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
             throw RegionCodeError(text: text, reason: "only the digits 0–9 are allowed")

@@ -33,7 +33,7 @@ public func isoTimestamp(_ date: Date) -> String {
 
 /// Reads `2026-11-29` (midnight in Asia/Shanghai, the district's time zone) or a full ISO-8601 time.
 public func parseInstant(_ text: String) -> Date? {
-    let t = text.trimmingCharacters(in: .whitespaces)
+    let t = text.trimmingWhitespace
     if t.count == 10 {
         let chars = Array(t)
         guard chars[4] == "-", chars[7] == "-", chars.enumerated().allSatisfy({ $0.offset == 4 || $0.offset == 7 || $0.element.isASCII && $0.element.isNumber }),

@@ -89,7 +89,7 @@ public struct RegionFeatureReader: Sendable {
             let converted = options.coordinateSystem == .wgs84 || options.coordinateSystem == .cgcs2000
                 ? geometry
                 : geometry.mapCoordinates { CoordinateTransform.toWGS84($0, from: options.coordinateSystem) }
-            drafts.append(RegionDraft(featureIndex: i, code: code, name: name.trimmingCharacters(in: .whitespaces),
+            drafts.append(RegionDraft(featureIndex: i, code: code, name: name.trimmingWhitespace,
                                       declaredLevel: declaredLevel, declaredParent: declaredParent, geometry: converted))
         }
         return (drafts, issues)

@@ -143,7 +143,7 @@ public struct RegionValidator: Sendable {
             } else {
                 firstIndexOfCode[d.code] = i
             }
-            if d.name.trimmingCharacters(in: .whitespaces).isEmpty {
+            if d.name.trimmingWhitespace.isEmpty {
                 add(RegionValidationIssue(.error, .emptyName, featureIndex: where_.0, code: where_.1, message: "the region has no name"))
             }
             if let declared = d.declaredLevel, declared != d.code.level {

@@ -1,8 +1,10 @@
 import ArgumentParser
+import DataFiles
 import DemoData
 import Foundation
 import GeoKit
 import Governance
+import GRDB
 import Hummingbird
 import Logging
 import SQLiteStore
@@ -15,7 +17,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks of the hot paths, each beside a baseline measured in the same run.",
         discussion: "Build in release mode for meaningful figures: swift run -c release citybrain bench locate",
-        subcommands: [BenchLocate.self, BenchLocateHTTP.self, BenchPoints.self, BenchAddressMatch.self])
+        subcommands: [BenchLocate.self, BenchLocateHTTP.self, BenchPoints.self, BenchAddressMatch.self, BenchRegistryImport.self])
 }
 
 /// Wall-clock time of `body`, in seconds.
@@ -317,5 +319,85 @@ struct BenchAddressMatch: ParsableCommand {
         print("  baseline: exact lookup   \(formatRate(Double(queries) / baselineTime)) texts, accuracy \(String(format: "%.2f", 100 * Double(baselineCorrect) / Double(queries))) %")
         print("  ratio                    matching is \(String(format: "%.1f", baselineTime / matchTime))× the speed of exact lookup")
         print("  of which: parsing alone  \(formatRate(Double(queries) / parseTime)) texts (\(parsedCount) road readings)")
+    }
+}
+
+struct BenchRegistryImport: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "registry-import",
+        abstract: "Importing people from a CSV file end to end (read, check, match the address, merge, write) against a bare prepared-statement insert of the same rows.")
+
+    @Option(help: "Demo scale of the library and the people.") var preset: DemoPreset = .small
+    @Option(help: "Seed.") var seed: UInt64 = 20_190_101
+
+    func run() async throws {
+        let progress = Progress()
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("citybrain-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let store = try SQLiteStore(path: folder.appendingPathComponent("bench.sqlite").path)
+        try await store.migrate()
+        let regions = RegionService(store: store)
+        let addresses = AddressService(store: store, regions: regions)
+        let demo = try DemoDistrictGenerator(preset: preset, seed: seed).generate(progress: { progress.update($0) })
+        _ = try await regions.importRegions(demo.regions, options: demo.importOptions)
+        let library = DemoAddressGenerator(district: demo).generate(progress: { progress.update($0) })
+        progress.update("importing \(library.addresses.count) addresses")
+        _ = try await addresses.importAddresses(library.addresses.map { (line: 0, address: $0, issues: []) }, aliases: library.aliases, options: AddressImportOptions())
+
+        // The people of the demo as a department's CSV: ID number, name, phone, type, tags, address code.
+        progress.update("writing the people as CSV")
+        let generator = DemoRegistryGenerator(district: demo, library: library)
+        let allocator = DemoRegistryGenerator.CodeAllocator()
+        var csv = "身份证号,姓名,联系电话,人口类型,标签,地址编码\n"
+        var rows: [[String]] = []
+        let typeNames = ["registered": "户籍", "floating": "流动", "overseas": "境外"]
+        for i in 0..<generator.communityCount {
+            for p in generator.records(ofCommunity: i, at: Date(), allocator: allocator)[.person] ?? [] {
+                let row = [p.key, p.fields["name"] ?? "", p.fields["phone"] ?? "", typeNames[p.fields["residence_type"] ?? ""] ?? "", p.fields["tags"] ?? "", p.addressCode]
+                rows.append(row)
+                csv += row.joined(separator: ",") + "\n"
+            }
+        }
+        let file = folder.appendingPathComponent("people.csv").path
+        try Data(csv.utf8).write(to: URL(fileURLWithPath: file))
+
+        // End to end, as `citybrain import people` does it.
+        progress.update("importing \(rows.count) people end to end")
+        let registries = RegistryService(store: store, addresses: addresses)
+        let start = DispatchTime.now().uptimeNanoseconds
+        let table = try CSVTable(path: file)
+        let schema = RegistrySchema.of(.person)
+        let reader = RegistryRowReader(schema: schema, header: table.header, columns: schema.mapping.resolve(table.header).columns,
+                                       options: RegistryImportOptions(source: "公安")) { code, text in registries.resolveAddress(code: code, text: text) }
+        var read: [(line: Int, entry: RegistryEntry?, issues: [ImportIssue])] = []
+        let now = Date()
+        while let record = try table.next() {
+            let (e, issues) = reader.read(record.fields, line: record.line, at: now)
+            read.append((record.line, e, issues))
+        }
+        let readTime = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let result = try await registries.importEntries(.person, rows: read, options: reader.options)
+        let endToEnd = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+
+        // Baseline: the same rows through one prepared INSERT into a table without indexes, in one transaction.
+        progress.update("bare inserts")
+        let bare = try DatabaseQueue(path: folder.appendingPathComponent("bare.sqlite").path)
+        try await bare.write { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            try db.execute(sql: "CREATE TABLE person (id_number TEXT, name TEXT, phone TEXT, type TEXT, tags TEXT, address_code TEXT)")
+        }
+        let bareStart = DispatchTime.now().uptimeNanoseconds
+        let allRows = rows
+        try await bare.write { db in
+            let insert = try db.makeStatement(sql: "INSERT INTO person VALUES (?, ?, ?, ?, ?, ?)")
+            for r in allRows { try insert.execute(arguments: StatementArguments(r)) }
+        }
+        let bareTime = Double(DispatchTime.now().uptimeNanoseconds - bareStart) / 1e9
+        progress.finish()
+        print("people import, \(preset.rawValue) preset: \(rows.count) rows, \(result.inserted) written")
+        print("  end to end (read CSV, check, match address, merge, write)   \(formatRate(Double(rows.count) / endToEnd)) rows (\(String(format: "%.1f", endToEnd)) s, of which reading and checking \(String(format: "%.1f", readTime)) s)")
+        print("  baseline: bare prepared INSERT, no index, one transaction    \(formatRate(Double(rows.count) / bareTime)) rows (\(String(format: "%.1f", bareTime)) s)")
+        print("  ratio                                                         the import costs \(String(format: "%.1f", endToEnd / bareTime))× a bare insert")
     }
 }

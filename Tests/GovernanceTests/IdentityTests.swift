@@ -1,5 +1,5 @@
 import Foundation
-import Governance
+@testable import Governance
 import Testing
 
 @Suite("Citizen ID numbers and credit codes")
@@ -19,6 +19,19 @@ struct IdentityTests {
         // Lower-case x, spaces and full-width digits as typed.
         #expect(try CitizenID(" 34052419800101001x ") == id)
         #expect(try CitizenID("３４０５２４１９８００１０１００１Ｘ") == id)
+    }
+
+    @Test("date arithmetic agrees with Foundation's calendar")
+    func dateArithmetic() {
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = TimeZone(identifier: "UTC")!
+        var day = Date(timeIntervalSince1970: -2_208_988_800)  // 1900-01-01
+        while day.timeIntervalSince1970 < 4_102_444_800 {  // 2100
+            let c = calendar.dateComponents([.year, .month, .day], from: day)
+            #expect(CitizenID.daysSince1970(c.year!, c.month!, c.day!) == Int(day.timeIntervalSince1970 / 86_400))
+            #expect(CitizenID.daysInMonth(c.year!, c.month!) == calendar.range(of: .day, in: .month, for: day)!.count)
+            day = day.addingTimeInterval(86_400 * 37)
+        }
     }
 
     @Test("the 15-digit form becomes the 18-character one")

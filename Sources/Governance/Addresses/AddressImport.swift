@@ -79,7 +79,7 @@ public struct AddressRowReader: Sendable {
         var issues: [ImportIssue] = []
         func value(_ field: String) -> String? {
             guard let i = columns[field], i < fields.count else { return nil }
-            let v = fields[i].trimmingCharacters(in: .whitespaces)
+            let v = fields[i].trimmingWhitespace
             return v.isEmpty ? nil : v
         }
         func column(_ field: String) -> String? { columns[field].map { header[$0] } }
@@ -150,7 +150,7 @@ public struct AddressRowReader: Sendable {
 extension AddressNormalizer {
     /// A number field as departments fill it in (三幢, １２号, A座, 5号楼) reduced to its number (3, 12, A, 5).
     public static func normalizeNumber(_ text: String) -> String {
-        let plain = Array(text.trimmingCharacters(in: .whitespaces).unicodeScalars)
+        let plain = Array(text.trimmingWhitespace.unicodeScalars)
         if !plain.isEmpty, plain.allSatisfy({ numeralValues[$0] != nil || $0 == "十" || $0 == "百" }), let n = chineseNumber(plain[...]) {
             return String(n)
         }

@@ -28,7 +28,7 @@ public struct CitizenID: Hashable, Sendable, CustomStringConvertible {
 
     /// Validates and normalises. `today` bounds the birth date (no one is born tomorrow).
     public init(_ text: String, today: Date = Date()) throws(Invalid) {
-        var t = text.trimmingCharacters(in: .whitespaces).uppercased()
+        var t = text.trimmingWhitespace.uppercased()
         // Full-width digits and X, as typed with a Chinese input method.
         t = String(t.unicodeScalars.map { s -> Character in
             (0xFF10...0xFF19).contains(s.value) || s.value == 0xFF38 ? Character(Unicode.Scalar(s.value - 0xFEE0)!) : Character(s)
@@ -53,18 +53,38 @@ public struct CitizenID: Hashable, Sendable, CustomStringConvertible {
         guard Self.provinces.contains(String(t.prefix(2))) else {
             throw Invalid(reason: "region code \(t.prefix(6)) names no province")
         }
-        let digits = Array(t)
-        guard let year = Int(String(digits[6..<10])), let month = Int(String(digits[10..<12])), let day = Int(String(digits[12..<14])) else {
-            throw Invalid(reason: "the birth date is not digits")
+        // The birth date, checked by arithmetic: Foundation's calendars cost more than the rest of
+        // an import row together.
+        let d = Array(t.utf8)
+        func number(_ r: Range<Int>) -> Int { d[r].reduce(0) { $0 * 10 + Int($1 - 48) } }
+        let year = number(6..<10), month = number(10..<12), day = number(12..<14)
+        guard year >= 1900, (1...12).contains(month), day >= 1, day <= Self.daysInMonth(year, month) else {
+            throw Invalid(reason: "birth date \(t.dropFirst(6).prefix(8)) is not a date")
         }
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
-        guard year >= 1900, (1...12).contains(month), (1...31).contains(day),
-              let date = calendar.date(from: DateComponents(year: year, month: month, day: day)),
-              calendar.component(.day, from: date) == day, calendar.component(.month, from: date) == month
-        else { throw Invalid(reason: "birth date \(digits[6..<14].map(String.init).joined()) is not a date") }
-        guard date <= today else { throw Invalid(reason: "birth date \(digits[6..<14].map(String.init).joined()) is in the future") }
+        // Days since 1970 in the district's time zone (UTC+8, no daylight saving).
+        let todayDays = Int(((today.timeIntervalSince1970 + 8 * 3600) / 86_400).rounded(.down))
+        guard Self.daysSince1970(year, month, day) <= todayDays else {
+            throw Invalid(reason: "birth date \(t.dropFirst(6).prefix(8)) is in the future")
+        }
         value = t
+    }
+
+    static func daysInMonth(_ year: Int, _ month: Int) -> Int {
+        switch month {
+        case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: 30
+        default: 31
+        }
+    }
+
+    /// Days from 1970-01-01 to the date (Howard Hinnant's days_from_civil).
+    static func daysSince1970(_ year: Int, _ month: Int, _ day: Int) -> Int {
+        let y = month <= 2 ? year - 1 : year
+        let era = (y >= 0 ? y : y - 399) / 400
+        let yoe = y - era * 400
+        let doy = (153 * (month + (month > 2 ? -3 : 9)) + 2) / 5 + day - 1
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy
+        return era * 146_097 + doe - 719_468
     }
 
     static func checkCharacter(_ first17: ArraySlice<Character>) -> Character {
@@ -87,12 +107,19 @@ public struct CitizenID: Hashable, Sendable, CustomStringConvertible {
 
     /// Age in whole years on `date` in Hangzhou time.
     public func age(on date: Date = Date()) -> Int {
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = TimeZone(identifier: "Asia/Shanghai")!
-        let now = calendar.dateComponents([.year, .month, .day], from: date)
+        // Today's date in UTC+8 from the day count (civil_from_days).
+        let z = Int(((date.timeIntervalSince1970 + 8 * 3600) / 86_400).rounded(.down)) + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
         let b = birthDate
-        var age = now.year! - b.year!
-        if (now.month!, now.day!) < (b.month!, b.day!) { age -= 1 }
+        var age = year - b.year!
+        if (month, day) < (b.month!, b.day!) { age -= 1 }
         return age
     }
 

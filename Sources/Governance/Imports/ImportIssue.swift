@@ -48,7 +48,7 @@ public struct ColumnMapping: Sendable {
         for (n, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
             let line = raw.split(separator: "#", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init)?.trimmingCharacters(in: .whitespacesAndNewlines) ?? ""
             guard !line.isEmpty else { continue }
-            let parts = line.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            let parts = line.split(separator: "=", maxSplits: 1).map { String($0).trimmingWhitespace }
             guard parts.count == 2, !parts[0].isEmpty, !parts[1].isEmpty else {
                 throw Invalid(line: n + 1, reason: "expected `field = column name`, found \"\(line)\"")
             }
@@ -63,7 +63,7 @@ public struct ColumnMapping: Sendable {
     /// The column index of each field found in the header, and the required fields that are missing.
     public func resolve(_ header: [String]) -> (columns: [String: Int], missing: [String]) {
         var columns: [String: Int] = [:]
-        let normalized = header.map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+        let normalized = header.map { $0.trimmingWhitespace.lowercased() }
         for (field, headers) in fields {
             if let i = headers.lazy.compactMap({ normalized.firstIndex(of: $0.lowercased()) }).first { columns[field] = i }
         }

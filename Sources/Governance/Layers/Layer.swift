@@ -53,7 +53,7 @@ public struct LayerDefinition: Sendable, Hashable, Codable {
         guard !id.isEmpty, id.count <= 60, id.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
             throw Invalid(reason: "a layer id is 1–60 ASCII letters, digits and dashes")
         }
-        guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw Invalid(reason: "a layer needs a name") }
+        guard !name.trimmingWhitespace.isEmpty else { throw Invalid(reason: "a layer needs a name") }
         if subject == .address && !(rule.categories.isEmpty && rule.tags.isEmpty) {
             throw Invalid(reason: "an address layer is all addresses or addresses listed by code; categories and tags belong to registries")
         }

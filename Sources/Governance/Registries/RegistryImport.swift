@@ -67,7 +67,7 @@ public struct RegistryRowReader: Sendable {
         var fields: [String: String] = [:]
         var addressCode: String?, addressText: String?
         for field in schema.fields {
-            let raw = columns[field.name].flatMap { $0 < row.count ? row[$0].trimmingCharacters(in: .whitespaces) : nil } ?? ""
+            let raw = columns[field.name].flatMap { $0 < row.count ? row[$0].trimmingWhitespace : nil } ?? ""
             let column = options.column(field.name)
             if raw.isEmpty {
                 if field.required { issues.append(ImportIssue(.error, line: line, column: column, reason: "the \(field.name) is empty")) }
@@ -96,8 +96,9 @@ public struct RegistryRowReader: Sendable {
         // What an ID number says about its holder.
         if schema.kind == .person, let id = fields["id_number"].flatMap({ try? CitizenID($0) }) {
             fields["sex"] = id.sex.rawValue
-            let b = id.birthDate
-            fields["birth_date"] = String(format: "%04d-%02d-%02d", b.year!, b.month!, b.day!)
+            let b = id.value.utf8.dropFirst(6)
+            fields["birth_date"] = String(decoding: b.prefix(4), as: UTF8.self) + "-" + String(decoding: b.dropFirst(4).prefix(2), as: UTF8.self)
+                + "-" + String(decoding: b.dropFirst(6).prefix(2), as: UTF8.self)
             if fields["residence_type"] == nil { fields["residence_type"] = "registered" }
         }
         let key = fields[schema.keyField]!

@@ -42,7 +42,7 @@ public struct RegistryField: Sendable {
     static let tags: @Sendable (String) throws(FieldProblem) -> (value: String, warning: String?) = { s throws(FieldProblem) in
         var seen: [String] = []
         for part in s.split(whereSeparator: { ",，、;；/| ".contains($0) }) {
-            let tag = part.trimmingCharacters(in: .whitespaces)
+            let tag = String(part).trimmingWhitespace
             if !tag.isEmpty && !seen.contains(tag) { seen.append(tag) }
         }
         return (seen.joined(separator: "、"), nil)
@@ -65,9 +65,10 @@ public struct RegistryField: Sendable {
 
     static let area: @Sendable (String) throws(FieldProblem) -> (value: String, warning: String?) = { s throws(FieldProblem) in
         let t = s.replacingOccurrences(of: "平方米", with: "").replacingOccurrences(of: "㎡", with: "").replacingOccurrences(of: "m2", with: "")
-            .trimmingCharacters(in: .whitespaces)
+            .trimmingWhitespace
         guard let v = Double(t), v > 0, v < 1_000_000 else { throw FieldProblem("an area in m² greater than 0 is required") }
-        return (String(format: "%.2f", v), v > 5_000 ? "an unusually large area (\(t) m²)" : nil)
+        let cents = Int((v * 100).rounded())
+        return ("\(cents / 100).\(zeroPadded(cents % 100, 2))", v > 5_000 ? "an unusually large area (\(t) m²)" : nil)
     }
 }
 
