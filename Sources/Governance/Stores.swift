@@ -109,6 +109,8 @@ public protocol AddressStore: Sendable {
 public protocol RegistryStore: Sendable {
     /// The records with these keys (those that exist).
     func registryEntries(_ kind: RegistryKind, keys: [String]) async throws -> [RegistryEntry]
+    /// Which of these keys exist (answered from the key index alone).
+    func existingRegistryKeys(_ kind: RegistryKind, keys: [String]) async throws -> Set<String>
     /// The records at these addresses.
     func registryEntries(_ kind: RegistryKind, addressCodes: [String]) async throws -> [RegistryEntry]
     /// Inserts or replaces records by key and adds conflict claims, atomically under `batch`;

@@ -51,6 +51,22 @@ extension SQLiteStore {
         }
     }
 
+    public func existingRegistryKeys(_ kind: RegistryKind, keys: [String]) async throws -> Set<String> {
+        guard !keys.isEmpty else { return [] }
+        return try await database.read { db in
+            var found = Set<String>()
+            var start = 0
+            while start < keys.count {
+                let slice = Array(keys[start..<min(keys.count, start + 500)])
+                let marks = Array(repeating: "?", count: slice.count).joined(separator: ", ")
+                let statement = try db.cachedStatement(sql: "SELECT key FROM registry_entry WHERE kind = ? AND key IN (\(marks))")
+                for key in try String.fetchAll(statement, arguments: StatementArguments([kind.rawValue] + slice)) { found.insert(key) }
+                start += 500
+            }
+            return found
+        }
+    }
+
     public func registryEntries(_ kind: RegistryKind, addressCodes: [String]) async throws -> [RegistryEntry] {
         guard !addressCodes.isEmpty else { return [] }
         return try await database.read { db in

@@ -195,6 +195,7 @@ public enum StoreBehaviour {
         #expect(try await store.registryEntries(.person, addressCodes: ["A1"]).map(\.key) == [person.key])
         #expect(try await store.registryEntries(.enterprise, addressCodes: ["A1"]).map(\.key) == [firm.key])
         #expect(try await store.registryCount(.person) == 1)
+        #expect(try await store.existingRegistryKeys(.person, keys: [person.key, "nobody", firm.key]) == [person.key])
         let recorded = try await store.fieldConflicts(.person, key: person.key)
         #expect(recorded.map(\.value) == ["13800001111", "13700003333"])
         #expect(recorded.allSatisfy { $0.importBatch == stored.id })

@@ -18,7 +18,6 @@ public struct CitizenID: Hashable, Sendable, CustomStringConvertible {
     }
 
     static let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
-    static let checkCharacters = Array("10X98765432")
     /// First two digits of the division codes of China's provinces, Hong Kong, Macao and Taiwan.
     static let provinces: Set<String> = [
         "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
@@ -28,35 +27,41 @@ public struct CitizenID: Hashable, Sendable, CustomStringConvertible {
 
     /// Validates and normalises. `today` bounds the birth date (no one is born tomorrow).
     public init(_ text: String, today: Date = Date()) throws(Invalid) {
-        var t = text.trimmingWhitespace.uppercased()
-        // Full-width digits and X, as typed with a Chinese input method.
-        t = String(t.unicodeScalars.map { s -> Character in
-            (0xFF10...0xFF19).contains(s.value) || s.value == 0xFF38 ? Character(Unicode.Scalar(s.value - 0xFEE0)!) : Character(s)
-        })
-        let chars = Array(t)
-        switch chars.count {
+        // Work on bytes: full-width digits and Ｘ (typed with a Chinese input method) become ASCII,
+        // x becomes X, white space around is dropped.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(18)
+        for s in text.trimmingWhitespace.unicodeScalars {
+            var v = s.value
+            if (0xFF10...0xFF19).contains(v) || v == 0xFF38 || v == 0xFF58 { v -= 0xFEE0 }
+            if v == 0x78 { v = 0x58 }
+            guard v < 0x80 else { throw Invalid(reason: "an ID number has digits and X only, not \"\(s)\"") }
+            bytes.append(UInt8(v))
+        }
+        func isDigit(_ b: UInt8) -> Bool { b >= 48 && b <= 57 }
+        switch bytes.count {
         case 18:
-            guard chars[..<17].allSatisfy(\.isASCIIDigit), chars[17].isASCIIDigit || chars[17] == "X" else {
+            guard bytes[..<17].allSatisfy(isDigit), isDigit(bytes[17]) || bytes[17] == 0x58 else {
                 throw Invalid(reason: "an 18-character ID number has 17 digits and a digit or X at the end")
             }
-            let expected = Self.checkCharacter(chars[..<17])
-            guard chars[17] == expected else {
-                throw Invalid(reason: "check character is \(chars[17]) but the first 17 digits require \(expected)")
+            let expected = Self.checkByte(bytes[..<17])
+            guard bytes[17] == expected else {
+                throw Invalid(reason: "check character is \(Character(Unicode.Scalar(bytes[17]))) but the first 17 digits require \(Character(Unicode.Scalar(expected)))")
             }
         case 15:
-            guard chars.allSatisfy(\.isASCIIDigit) else { throw Invalid(reason: "a 15-digit ID number has digits only") }
-            let body = Array(String(chars[..<6]) + "19" + String(chars[6...]))
-            t = String(body) + String(Self.checkCharacter(body[...]))
+            guard bytes.allSatisfy(isDigit) else { throw Invalid(reason: "a 15-digit ID number has digits only") }
+            bytes = Array(bytes[..<6]) + [0x31, 0x39] + Array(bytes[6...])
+            bytes.append(Self.checkByte(bytes[...]))
         default:
-            throw Invalid(reason: "an ID number has 18 characters (or 15 in the old form), not \(chars.count)")
+            throw Invalid(reason: "an ID number has 18 characters (or 15 in the old form), not \(bytes.count)")
         }
-        guard Self.provinces.contains(String(t.prefix(2))) else {
+        let t = String(decoding: bytes, as: UTF8.self)
+        guard Self.provinceNumbers.contains(Int(bytes[0] - 48) * 10 + Int(bytes[1] - 48)) else {
             throw Invalid(reason: "region code \(t.prefix(6)) names no province")
         }
         // The birth date, checked by arithmetic: Foundation's calendars cost more than the rest of
         // an import row together.
-        let d = Array(t.utf8)
-        func number(_ r: Range<Int>) -> Int { d[r].reduce(0) { $0 * 10 + Int($1 - 48) } }
+        func number(_ r: Range<Int>) -> Int { bytes[r].reduce(0) { $0 * 10 + Int($1 - 48) } }
         let year = number(6..<10), month = number(10..<12), day = number(12..<14)
         guard year >= 1900, (1...12).contains(month), day >= 1, day <= Self.daysInMonth(year, month) else {
             throw Invalid(reason: "birth date \(t.dropFirst(6).prefix(8)) is not a date")
@@ -87,10 +92,13 @@ public struct CitizenID: Hashable, Sendable, CustomStringConvertible {
         return era * 146_097 + doe - 719_468
     }
 
-    static func checkCharacter(_ first17: ArraySlice<Character>) -> Character {
+    static let checkBytes = Array("10X98765432".utf8)
+    static let provinceNumbers = Set(provinces.compactMap(Int.init))
+
+    static func checkByte(_ first17: ArraySlice<UInt8>) -> UInt8 {
         var sum = 0
-        for (c, w) in zip(first17, weights) { sum += Int(c.asciiValue! - 48) * w }
-        return checkCharacters[sum % 11]
+        for (b, w) in zip(first17, weights) { sum += Int(b - 48) * w }
+        return checkBytes[sum % 11]
     }
 
     /// The 6-digit division code of the place of registration.

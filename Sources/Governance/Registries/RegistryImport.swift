@@ -94,9 +94,10 @@ public struct RegistryRowReader: Sendable {
             return (nil, issues)
         }
         // What an ID number says about its holder.
-        if schema.kind == .person, let id = fields["id_number"].flatMap({ try? CitizenID($0) }) {
-            fields["sex"] = id.sex.rawValue
-            let b = id.value.utf8.dropFirst(6)
+        if schema.kind == .person, let id = fields["id_number"], id.utf8.count == 18 {
+            // The field was validated above: digit 17 is odd for men, 7–14 the birth date.
+            fields["sex"] = (Array(id.utf8)[16] - 48) % 2 == 1 ? CitizenID.Sex.male.rawValue : CitizenID.Sex.female.rawValue
+            let b = id.utf8.dropFirst(6)
             fields["birth_date"] = String(decoding: b.prefix(4), as: UTF8.self) + "-" + String(decoding: b.dropFirst(4).prefix(2), as: UTF8.self)
                 + "-" + String(decoding: b.dropFirst(6).prefix(2), as: UTF8.self)
             if fields["residence_type"] == nil { fields["residence_type"] = "registered" }

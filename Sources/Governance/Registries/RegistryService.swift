@@ -40,7 +40,11 @@ public final class RegistryService: Sendable {
             let incoming = rows.compactMap(\.entry)
             // Existing records for the keys of the file, read in slices.
             var existing: [String: RegistryEntry] = [:]
-            let keys = Array(Set(incoming.map(\.key)))
+            // A first load into an empty registry has nothing to merge with.
+            var keys: [String] = []
+            if try await self.store.registryCount(kind) > 0 {
+                keys = Array(try await self.store.existingRegistryKeys(kind, keys: Array(Set(incoming.map(\.key)))))
+            }
             var start = 0
             while start < keys.count {
                 let slice = Array(keys[start..<min(keys.count, start + 500)])
@@ -50,7 +54,9 @@ public final class RegistryService: Sendable {
             let batchKind = family.kinds[0]
             let now = Date()
             var merged: [String: RegistryEntry] = [:]
+            merged.reserveCapacity(incoming.count)
             var order: [String] = []
+            order.reserveCapacity(incoming.count)
             var conflicts: [FieldConflict] = []
             var inserted = 0, mergedCount = 0, unchanged = 0
             // A placeholder batch id so that rows of this file count as one batch in merging.
