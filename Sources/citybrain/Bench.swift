@@ -31,6 +31,30 @@ func formatRate(_ perSecond: Double) -> String {
     perSecond >= 1e6 ? String(format: "%.2f M/s", perSecond / 1e6) : String(format: "%.0f /s", perSecond)
 }
 
+/// A store in a temporary folder with the demo district's regions imported, and the services over it.
+/// The folder is removed by `cleanUp`.
+struct BenchDistrict {
+    let folder: URL
+    let store: SQLiteStore
+    let regions: RegionService
+    let addresses: AddressService
+    let demo: DemoDistrict
+
+    init(preset: DemoPreset, seed: UInt64, progress: Progress) async throws {
+        folder = FileManager.default.temporaryDirectory.appendingPathComponent("citybrain-bench-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        store = try SQLiteStore(path: folder.appendingPathComponent("bench.sqlite").path)
+        try await store.migrate()
+        regions = RegionService(store: store)
+        addresses = AddressService(store: store, regions: regions)
+        demo = try DemoDistrictGenerator(preset: preset, seed: seed).generate(progress: { progress.update($0) })
+        progress.update("importing the demo district")
+        _ = try await regions.importRegions(demo.regions, options: demo.importOptions)
+    }
+
+    func cleanUp() { try? FileManager.default.removeItem(at: folder) }
+}
+
 /// The demo territory in memory, without a database.
 func demoTerritory(_ preset: DemoPreset, seed: UInt64, progress: Progress) throws -> (DemoDistrict, Territory) {
     let demo = try DemoDistrictGenerator(preset: preset, seed: seed).generate(progress: { progress.update($0) })
@@ -174,16 +198,9 @@ struct BenchLocateHTTP: AsyncParsableCommand {
         let progress = Progress()
         var logger = Logger(label: "bench")
         logger.logLevel = .error
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("citybrain-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try SQLiteStore(path: folder.appendingPathComponent("bench.sqlite").path)
-        try await store.migrate()
-        let regions = RegionService(store: store)
-        let addresses = AddressService(store: store, regions: regions)
-        let demo = try DemoDistrictGenerator(preset: preset, seed: seed).generate(progress: { progress.update($0) })
-        progress.update("importing the demo district")
-        _ = try await regions.importRegions(demo.regions, options: demo.importOptions)
+        let bench = try await BenchDistrict(preset: preset, seed: seed, progress: progress)
+        defer { bench.cleanUp() }
+        let (store, regions, addresses, demo) = (bench.store, bench.regions, bench.addresses, bench.demo)
         let territory = regions.territory()
         let box = territory.region(demo.districtCode)!.geometry.boundingBox!
         let sample = randomPoints(in: box, count: batch, seed: seed)
@@ -332,15 +349,9 @@ struct BenchRegistryImport: AsyncParsableCommand {
 
     func run() async throws {
         let progress = Progress()
-        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("citybrain-bench-\(UUID().uuidString)")
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(at: folder) }
-        let store = try SQLiteStore(path: folder.appendingPathComponent("bench.sqlite").path)
-        try await store.migrate()
-        let regions = RegionService(store: store)
-        let addresses = AddressService(store: store, regions: regions)
-        let demo = try DemoDistrictGenerator(preset: preset, seed: seed).generate(progress: { progress.update($0) })
-        _ = try await regions.importRegions(demo.regions, options: demo.importOptions)
+        let bench = try await BenchDistrict(preset: preset, seed: seed, progress: progress)
+        defer { bench.cleanUp() }
+        let (store, addresses, demo, folder) = (bench.store, bench.addresses, bench.demo, bench.folder)
         let library = DemoAddressGenerator(district: demo).generate(progress: { progress.update($0) })
         progress.update("importing \(library.addresses.count) addresses")
         _ = try await addresses.importAddresses(library.addresses.map { (line: 0, address: $0, issues: []) }, aliases: library.aliases, options: AddressImportOptions())
