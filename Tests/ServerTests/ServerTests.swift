@@ -293,8 +293,12 @@ struct ServerTests {
             try await client.execute(uri: "/api/v1/layers/elderly-living-alone/features?bbox=\(bbox)&zoom=18", method: .get) { response in
                 let body = try json(response)
                 #expect(body["total"]?.doubleValue == Double(alone))
+                // Clusters only, even zoomed in: no address, no bounds, no name.
+                #expect(body["clustered"] == .bool(true))
                 let text = String(buffer: response.body)
-                #expect(!text.contains("id_number") && !text.contains("name\":\"张"))
+                #expect(!text.contains("addressCode") && !text.contains("bbox") && !text.contains("id_number"))
+                let counts = body["features"]?.arrayValue?.compactMap { $0.objectValue?["properties"]?.objectValue?["count"]?.doubleValue } ?? []
+                #expect(counts.reduce(0, +) == Double(alone))
             }
             try await client.execute(uri: "/api/v1/layers/nope/features?bbox=\(bbox)&zoom=3", method: .get) { #expect($0.status == .notFound) }
             try await client.execute(uri: "/api/v1/layers/residents/features?bbox=1,2,3&zoom=40", method: .get) { response in

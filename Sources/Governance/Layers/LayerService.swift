@@ -32,6 +32,9 @@ public final class LayerService: Sendable {
 
     /// At this zoom and below, clusters; above it, addresses.
     public static let clusterZoom = 15
+    /// Layers of people are never shown finer than this (cells of about 600 m): who lives at which
+    /// door with which tag is personal data, for the access rules to release, not for a map layer.
+    public static let personalZoom = 14
     /// A view with more addresses than this is clustered whatever the zoom.
     public static let maximumPoints = 5_000
 
@@ -84,6 +87,12 @@ public final class LayerService: Sendable {
         guard let layer = definition(id) else { return nil }
         let index = try await index(for: layer)
         var result = LayerFeatures(layer: layer, total: index.total, clustered: true, items: [])
+        if layer.personal {
+            result.items = index.pyramid.clusters(in: box, zoom: min(zoom, Self.personalZoom)).map {
+                .init(coordinate: $0.coordinate, count: $0.count, addressCode: nil, address: nil, box: nil)
+            }
+            return result
+        }
         if zoom > Self.clusterZoom {
             var found: [Int] = []
             index.points.forEach(in: box) { found.append($0) }
