@@ -45,10 +45,8 @@ public struct DemoRegistryGenerator: Sendable {
         var random = DemoRandom(seed: district.seed).substream("registries " + community)
         var out: [RegistryKind: [RegistryEntry]] = [:]
         func record(_ kind: RegistryKind, _ key: String, _ address: StandardAddress, _ fields: [String: String]) {
-            var sources: [String: String] = ["address": Self.source]
-            for k in fields.keys { sources[k] = Self.source }
             out[kind, default: []].append(RegistryEntry(kind: kind, key: key, addressCode: address.code, gridCode: address.gridCode,
-                                                        fields: fields, fieldSources: sources, source: Self.source, importBatch: nil, updatedAt: time))
+                                                        fields: fields, fieldSources: [:], source: Self.source, importBatch: nil, updatedAt: time))
         }
         let isVillage = library.addresses[range.lowerBound].elements.community?.hasSuffix("村") ?? false
         for i in range {

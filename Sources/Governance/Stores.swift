@@ -109,13 +109,15 @@ public protocol AddressStore: Sendable {
 public protocol RegistryStore: Sendable {
     /// The records with these keys (those that exist).
     func registryEntries(_ kind: RegistryKind, keys: [String]) async throws -> [RegistryEntry]
-    /// Which of these keys exist (answered from the key index alone).
-    func existingRegistryKeys(_ kind: RegistryKind, keys: [String]) async throws -> Set<String>
     /// The records at these addresses.
     func registryEntries(_ kind: RegistryKind, addressCodes: [String]) async throws -> [RegistryEntry]
-    /// Inserts or replaces records by key and adds conflict claims, atomically under `batch`;
-    /// refused with ``StoreConflict`` when a batch of the same registry later than `basedOnBatch` exists.
-    func saveRegistryEntries(_ entries: [RegistryEntry], conflicts: [FieldConflict], batch: ImportBatch, basedOnBatch: Int64?) async throws -> ImportBatch
+    /// Writes the records of `feed` under `batch` in one transaction, pulling chunks as it goes:
+    /// new keys are inserted, known keys (stored before, or earlier in the feed) merged by
+    /// ``ProvenanceMerge/resolve(stored:incoming:recordedClaims:)`` with their claims recorded. Every
+    /// record written carries the batch and its time. All or nothing: when the feed throws, nothing
+    /// is written. Refused with ``StoreConflict`` when a batch of the same registry later than
+    /// `basedOnBatch` exists. When nothing changed, no batch is recorded.
+    func writeRegistry(_ kind: RegistryKind, feed: RegistryFeed, batch: ImportBatch, basedOnBatch: Int64?) async throws -> RegistryWriteResult
     func registryCount(_ kind: RegistryKind) async throws -> Int
     /// The claims recorded for a record, oldest first.
     func fieldConflicts(_ kind: RegistryKind, key: String) async throws -> [FieldConflict]

@@ -6,6 +6,7 @@ import Governance
 extension SQLiteStore {
     /// A string-to-string map as a JSON object, leaving out the entries whose value is `omitting`.
     static func json(_ map: [String: String], omitting: String? = nil) -> String {
+        if map.isEmpty { return "{}" }
         var w = JSONWriter(reservingCapacity: 256)
         w.raw("{")
         var first = true
@@ -28,15 +29,13 @@ extension SQLiteStore {
     }
 
     static func entry(_ row: Row) throws -> RegistryEntry {
-        let kind: String = row["kind"]
+        let kind = RegistryKind(rawValue: row["kind"]) ?? .person
+        let key: String = row["key"]
         let source: String = row["source"]
-        let fields = try map(row["fields"])
-        // Only the sources that differ from the record's are stored.
-        var sources = try map(row["field_sources"])
-        for f in fields.keys + ["address"] where sources[f] == nil { sources[f] = source }
         return RegistryEntry(
-            kind: RegistryKind(rawValue: kind) ?? .person, key: row["key"], addressCode: row["address_code"], gridCode: nil,
-            fields: fields, fieldSources: sources, source: source,
+            kind: kind, key: key, addressCode: row["address_code"], gridCode: nil,
+            fields: try RegistryFieldsEncoding.decode(row["fields"], kind: kind, key: key),
+            fieldSources: try map(row["field_sources"]), source: source,
             importBatch: row["import_batch"], updatedAt: row["updated_at"], needsReview: row["needs_review"])
     }
 
@@ -48,22 +47,6 @@ extension SQLiteStore {
             let marks = Array(repeating: "?", count: keys.count).joined(separator: ", ")
             return try Row.fetchAll(db, sql: "SELECT \(Self.entryColumns) FROM registry_entry WHERE kind = ? AND key IN (\(marks))",
                                     arguments: StatementArguments([kind.rawValue] + keys)).map(Self.entry)
-        }
-    }
-
-    public func existingRegistryKeys(_ kind: RegistryKind, keys: [String]) async throws -> Set<String> {
-        guard !keys.isEmpty else { return [] }
-        return try await database.read { db in
-            var found = Set<String>()
-            var start = 0
-            while start < keys.count {
-                let slice = Array(keys[start..<min(keys.count, start + 500)])
-                let marks = Array(repeating: "?", count: slice.count).joined(separator: ", ")
-                let statement = try db.cachedStatement(sql: "SELECT key FROM registry_entry WHERE kind = ? AND key IN (\(marks))")
-                for key in try String.fetchAll(statement, arguments: StatementArguments([kind.rawValue] + slice)) { found.insert(key) }
-                start += 500
-            }
-            return found
         }
     }
 
@@ -91,49 +74,108 @@ extension SQLiteStore {
         ("registry_entry_category", "CREATE INDEX registry_entry_category ON registry_entry(kind, category)"),
         ("registry_entry_review", "CREATE INDEX registry_entry_review ON registry_entry(kind, needs_review) WHERE needs_review = 1"),
     ]
+    /// Records written (into a table holding fewer) before an import switches to dropping and
+    /// rebuilding the secondary indexes.
     static let bulkThreshold = 50_000
 
-    public func saveRegistryEntries(_ entries: [RegistryEntry], conflicts: [FieldConflict], batch: ImportBatch, basedOnBatch: Int64?) async throws -> ImportBatch {
-        try await database.write { db in
-            let batch = try Self.beginBatch(batch, basedOn: basedOnBatch, in: db)
-            // Worth it only when the batch is large beside what the table already holds.
-            let bulkLoad = try entries.count >= Self.bulkThreshold
-                && entries.count * 2 >= (Int.fetchOne(db, sql: "SELECT count(*) FROM registry_entry") ?? 0)
-            if bulkLoad { for (name, _) in Self.registrySecondaryIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(name)") } }
-            let upsert = try db.cachedStatement(sql: """
-                INSERT INTO registry_entry (kind, key, address_code, category, tags, fields, field_sources, source, import_batch, updated_at, needs_review)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(kind, key) DO UPDATE SET
-                  address_code = excluded.address_code, category = excluded.category, tags = excluded.tags, fields = excluded.fields,
-                  field_sources = excluded.field_sources, source = excluded.source, import_batch = excluded.import_batch,
-                  updated_at = excluded.updated_at, needs_review = excluded.needs_review
-                """)
-            var bulk = BulkStatement(upsert)
+    public func writeRegistry(_ kind: RegistryKind, feed: RegistryFeed, batch: ImportBatch, basedOnBatch: Int64?) async throws -> RegistryWriteResult {
+        // Whatever ends the transaction, a producer waiting to hand over a chunk is released.
+        defer { feed.close() }
+        return try await database.write { db in
+            var batch = try Self.beginBatch(batch, basedOn: basedOnBatch, in: db)
+            let batchID = batch.id!
             var dates = DateText()
-            for e in entries {
-                bulk.text(e.kind.rawValue)
-                bulk.text(e.key)
-                bulk.text(e.addressCode)
-                bulk.text(e.category)
-                bulk.text(e.fields["tags"])
-                bulk.text(Self.json(e.fields))
-                bulk.text(Self.json(e.fieldSources, omitting: e.source))
-                bulk.text(e.source)
-                bulk.integer(batch.id)
-                bulk.text(dates(e.updatedAt))
-                bulk.integer(e.needsReview ? 1 : 0)
-                try bulk.step(db)
-            }
+            let time = dates(batch.importedAt)
+            // The key index finds the records stored before (and repeated keys of this feed): a row
+            // that does not go in is merged with what is there.
+            var insert = BulkStatement(try db.cachedStatement(sql: """
+                INSERT INTO registry_entry (kind, key, address_code, category, tags, fields, field_sources, source, import_batch, updated_at, needs_review)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, key) DO NOTHING
+                """))
+            let update = try db.cachedStatement(sql: """
+                UPDATE registry_entry SET address_code = ?, category = ?, tags = ?, fields = ?, field_sources = ?, source = ?,
+                  import_batch = ?, updated_at = ?, needs_review = ? WHERE kind = ? AND key = ?
+                """)
             let claim = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO field_conflict (kind, key, field, value, source, import_batch, observed_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
-            if bulkLoad { for (_, create) in Self.registrySecondaryIndexes { try db.execute(sql: create) } }
-            // Claims of this batch carry its id; earlier claims keep theirs.
-            for c in conflicts {
-                let batchID = c.importBatch.map { $0 < 0 ? batch.id : $0 } ?? nil
-                try claim.execute(arguments: [c.kind.rawValue, c.key, c.field, c.value, c.source, batchID, c.observedAt])
+            // Worth it only for a first large load: a later import into a full table would pay for
+            // rebuilding the indexes of everything already there.
+            let storedBefore = try Int.fetchOne(db, sql: "SELECT count(*) FROM registry_entry") ?? 0
+            var bulkLoad = false
+            var result = RegistryWriteResult()
+            var flagged: [String: Int] = [:]
+            while let chunk = try feed.next() {
+                var clashes: [RegistryRow] = []
+                for row in chunk {
+                    insert.text(kind.rawValue)
+                    insert.text(row.key)
+                    insert.text(row.addressCode)
+                    insert.text(row.category)
+                    insert.text(row.tags)
+                    insert.text(row.storedFields)
+                    insert.text(Self.json(row.fieldSources, omitting: row.source))
+                    insert.text(row.source)
+                    insert.integer(batchID)
+                    insert.text(time)
+                    insert.integer(row.needsReview ? 1 : 0)
+                    try insert.step(db)
+                    if db.changesCount == 0 { clashes.append(row) } else { result.inserted += 1 }
+                }
+                for row in clashes {
+                    var incoming = row.entry
+                    incoming.importBatch = batchID
+                    incoming.updatedAt = batch.importedAt
+                    guard let stored = try Row.fetchOne(db, sql: "SELECT \(Self.entryColumns) FROM registry_entry WHERE kind = ? AND key = ?",
+                                                        arguments: [kind.rawValue, incoming.key]).map(Self.entry) else { continue }
+                    let outcome = try ProvenanceMerge.resolve(stored: stored, incoming: incoming) {
+                        try Self.fieldConflicts(kind, key: incoming.key, in: db)
+                    }
+                    let merged: RegistryEntry, claims: [FieldConflict]
+                    switch outcome {
+                    case .unchanged:
+                        result.unchanged += 1
+                        continue
+                    case .merged(let m, let c):
+                        (merged, claims) = (m, c)
+                        result.merged += 1
+                    case .repeated(let m, let c):
+                        (merged, claims) = (m, c)
+                    }
+                    try update.execute(arguments: [merged.addressCode, merged.category, merged.fields["tags"], RegistryFieldsEncoding.encode(merged),
+                                                   Self.json(merged.fieldSources, omitting: merged.source), merged.source, batchID, time,
+                                                   merged.needsReview ? 1 : 0, kind.rawValue, merged.key])
+                    for c in claims {
+                        try claim.execute(arguments: [kind.rawValue, c.key, c.field, c.value, c.source, c.importBatch, c.observedAt])
+                    }
+                    if !claims.isEmpty {
+                        let fields = Set(claims.map(\.field)).sorted()
+                        if let i = flagged[merged.key] {
+                            result.flagged[i].fields = Array(Set(result.flagged[i].fields + fields)).sorted()
+                        } else {
+                            flagged[merged.key] = result.flagged.count
+                            result.flagged.append((merged.key, row.line, fields))
+                        }
+                    }
+                }
+                if !bulkLoad && storedBefore < Self.bulkThreshold && result.inserted >= Self.bulkThreshold {
+                    for (name, _) in Self.registrySecondaryIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(name)") }
+                    bulkLoad = true
+                }
             }
-            return batch
+            if bulkLoad { for (_, create) in Self.registrySecondaryIndexes { try db.execute(sql: create) } }
+            let written = result.inserted + result.merged
+            guard written > 0 || !result.flagged.isEmpty else {
+                try db.execute(sql: "DELETE FROM import_batch WHERE id = ?", arguments: [batchID])
+                return result
+            }
+            var note = "\(result.inserted) new, \(result.merged) merged, \(result.flagged.count) flagged"
+            if !feed.note.isEmpty { note += ", " + feed.note }
+            batch.recordCount = written
+            batch.note = note
+            try db.execute(sql: "UPDATE import_batch SET record_count = ?, note = ? WHERE id = ?", arguments: [written, note, batchID])
+            result.batch = batch
+            return result
         }
     }
 
@@ -142,11 +184,13 @@ extension SQLiteStore {
     }
 
     public func fieldConflicts(_ kind: RegistryKind, key: String) async throws -> [FieldConflict] {
-        try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM field_conflict WHERE kind = ? AND key = ? ORDER BY id", arguments: [kind.rawValue, key]).map { row in
-                FieldConflict(kind: kind, key: row["key"], field: row["field"], value: row["value"], source: row["source"],
-                              importBatch: row["import_batch"], observedAt: row["observed_at"])
-            }
+        try await database.read { db in try Self.fieldConflicts(kind, key: key, in: db) }
+    }
+
+    static func fieldConflicts(_ kind: RegistryKind, key: String, in db: Database) throws -> [FieldConflict] {
+        try Row.fetchAll(db, sql: "SELECT * FROM field_conflict WHERE kind = ? AND key = ? ORDER BY id", arguments: [kind.rawValue, key]).map { row in
+            FieldConflict(kind: kind, key: row["key"], field: row["field"], value: row["value"], source: row["source"],
+                          importBatch: row["import_batch"], observedAt: row["observed_at"])
         }
     }
 

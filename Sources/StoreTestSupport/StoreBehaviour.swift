@@ -173,56 +173,90 @@ public enum StoreBehaviour {
         #expect(reloaded.first { $0.code == village.code }?.gridCode == grid)
     }
 
+    struct FeedFailure: Error {}
+
     @Sendable static func registries(_ make: Factory) async throws {
         let store = try await make()
+        let key = "34052419800101001X"
         let person = RegistryEntry(
-            kind: .person, key: "34052419800101001X", addressCode: "A1", gridCode: nil,
+            kind: .person, key: key, addressCode: "A1", gridCode: nil,
             fields: ["name": "张三", "phone": "13800001111", "residence_type": "registered", "tags": "独居老人、残疾人", "note": "含\"引号\"与\n换行"],
-            fieldSources: ["name": "公安", "phone": "公安", "residence_type": "公安", "tags": "民政", "note": "公安", "address": "公安"],
-            source: "公安", importBatch: nil, updatedAt: t1, needsReview: true)
+            fieldSources: ["tags": "民政"], source: "公安", importBatch: nil, updatedAt: t0)
         let firm = RegistryEntry(kind: .enterprise, key: "91350100M000100Y43", addressCode: "A1", gridCode: nil, fields: ["name": "星河餐饮", "industry": "餐饮"],
-                                 fieldSources: ["name": "市场监管", "industry": "市场监管", "address": "市场监管"], source: "市场监管", importBatch: nil, updatedAt: t1)
-        let claims = [
-            FieldConflict(kind: .person, key: person.key, field: "phone", value: "13800001111", source: "公安", importBatch: -1, observedAt: t0),
-            FieldConflict(kind: .person, key: person.key, field: "phone", value: "13700003333", source: "民政", importBatch: -1, observedAt: t1),
-        ]
-        let batch = ImportBatch(kind: "people", source: "people.csv", actor: "tester", importedAt: t1, recordCount: 1)
-        let stored = try await store.saveRegistryEntries([person], conflicts: claims, batch: batch, basedOnBatch: nil)
-        _ = try await store.saveRegistryEntries([firm], conflicts: [], batch: ImportBatch(kind: "enterprises", source: "e.csv", actor: "t", importedAt: t1, recordCount: 1), basedOnBatch: nil)
-        let loaded = try #require(try await store.registryEntries(.person, keys: [person.key, "nobody"]).first)
-        #expect(loaded.fields == person.fields && loaded.fieldSources == person.fieldSources && loaded.needsReview)
-        #expect(loaded.importBatch == stored.id && loaded.source == "公安" && loaded.category == "registered")
-        #expect(try await store.registryEntries(.person, addressCodes: ["A1"]).map(\.key) == [person.key])
+                                 fieldSources: [:], source: "市场监管", importBatch: nil, updatedAt: t0)
+        func people(_ at: Date) -> ImportBatch { ImportBatch(kind: "people", source: "people.csv", actor: "tester", importedAt: at, recordCount: 0) }
+        let first = try await store.writeRegistry(.person, feed: RegistryFeed([RegistryRow(line: 2, entry: person)]), batch: people(t1), basedOnBatch: nil)
+        let firstBatch = try #require(first.batch?.id)
+        #expect(first.inserted == 1 && first.merged == 0 && first.flagged.isEmpty && first.batch?.recordCount == 1)
+        _ = try await store.writeRegistry(.enterprise, feed: RegistryFeed([RegistryRow(line: 2, entry: firm)]),
+                                          batch: ImportBatch(kind: "enterprises", source: "e.csv", actor: "t", importedAt: t1, recordCount: 0), basedOnBatch: nil)
+        let loaded = try #require(try await store.registryEntries(.person, keys: [key, "nobody"]).first)
+        // What the key implies (the ID number itself, sex and birth date) comes back with the rest.
+        var implied = person.fields
+        (implied["id_number"], implied["sex"], implied["birth_date"]) = (key, "male", "1980-01-01")
+        #expect(loaded.fields == implied && loaded.fieldSources == ["tags": "民政"] && !loaded.needsReview)
+        // Every record carries the batch that wrote it and its time.
+        #expect(loaded.importBatch == firstBatch && loaded.updatedAt == t1 && loaded.source == "公安" && loaded.category == "registered")
+        #expect(try await store.registryEntries(.person, addressCodes: ["A1"]).map(\.key) == [key])
         #expect(try await store.registryEntries(.enterprise, addressCodes: ["A1"]).map(\.key) == [firm.key])
         #expect(try await store.registryCount(.person) == 1)
-        #expect(try await store.existingRegistryKeys(.person, keys: [person.key, "nobody", firm.key]) == [person.key])
-        let recorded = try await store.fieldConflicts(.person, key: person.key)
-        #expect(recorded.map(\.value) == ["13800001111", "13700003333"])
-        #expect(recorded.allSatisfy { $0.importBatch == stored.id })
-        #expect(try await store.entriesNeedingReview(.person, limit: 5).map(\.key) == [person.key])
-        #expect(try await store.entriesNeedingReview(.enterprise, limit: 5).isEmpty)
-        // Merged again by key, not doubled; a stale write is refused.
-        var updated = person
-        updated.needsReview = false
-        _ = try await store.saveRegistryEntries([updated], conflicts: [], batch: batch, basedOnBatch: stored.id)
+
+        // Another source says another phone: kept beside the current one, flagged, not doubled.
+        let other = RegistryEntry(kind: .person, key: key, addressCode: "A1", gridCode: nil, fields: ["name": "张三", "phone": "13700003333"],
+                                  fieldSources: [:], source: "民政", importBatch: nil, updatedAt: t0)
+        let t2 = t1.addingTimeInterval(86_400)
+        let second = try await store.writeRegistry(.person, feed: RegistryFeed([RegistryRow(line: 7, entry: other)]), batch: people(t2), basedOnBatch: firstBatch)
+        let secondBatch = try #require(second.batch?.id)
+        #expect(second.inserted == 0 && second.merged == 1)
+        #expect(second.flagged.map(\.key) == [key] && second.flagged.first?.line == 7 && second.flagged.first?.fields == ["phone"])
+        let flagged = try #require(try await store.registryEntries(.person, keys: [key]).first)
+        #expect(flagged.fields["phone"] == "13800001111" && flagged.needsReview && flagged.importBatch == secondBatch && flagged.updatedAt == t2)
         #expect(try await store.registryCount(.person) == 1)
-        #expect(try await store.entriesNeedingReview(.person, limit: 5).isEmpty)
+        let recorded = try await store.fieldConflicts(.person, key: key)
+        #expect(recorded.map(\.value) == ["13800001111", "13700003333"])
+        #expect(recorded.map(\.importBatch) == [firstBatch, secondBatch])
+        #expect(try await store.entriesNeedingReview(.person, limit: 5).map(\.key) == [key])
+        #expect(try await store.entriesNeedingReview(.enterprise, limit: 5).isEmpty)
+
+        // The same again: nothing new, no batch recorded.
+        let third = try await store.writeRegistry(.person, feed: RegistryFeed([RegistryRow(line: 7, entry: other)]), batch: people(t2), basedOnBatch: secondBatch)
+        #expect(third.unchanged == 1 && third.merged == 0 && third.batch == nil)
+        #expect(try await store.latestImportBatchID(.people) == secondBatch)
+
+        // A stale write is refused; a feed that fails writes nothing.
         await #expect(throws: StoreConflict.self) {
-            _ = try await store.saveRegistryEntries([updated], conflicts: [], batch: batch, basedOnBatch: stored.id)
+            _ = try await store.writeRegistry(.person, feed: RegistryFeed([RegistryRow(line: 2, entry: person)]), batch: people(t2), basedOnBatch: firstBatch)
         }
+        var newcomer = person
+        newcomer.key = "110101199003074215"
+        let failing = RegistryFeed()
+        failing.send([RegistryRow(line: 2, entry: newcomer)])
+        failing.finish(throwing: FeedFailure())
+        await #expect(throws: FeedFailure.self) {
+            _ = try await store.writeRegistry(.person, feed: failing, batch: people(t2), basedOnBatch: secondBatch)
+        }
+        #expect(try await store.registryCount(.person) == 1)
+        #expect(try await store.latestImportBatchID(.people) == secondBatch)
     }
 
     @Sendable public static func largeRegistryBatch(_ make: Factory) async throws {
         let store = try await make()
-        let entries = (0..<60_000).map { i in
-            RegistryEntry(kind: .house, key: "H\(i)", addressCode: "A\(i % 1000)", gridCode: nil, fields: ["use": i % 2 == 0 ? "rented" : "vacant"],
-                          fieldSources: ["use": "住建", "address": "住建"], source: "住建", importBatch: nil, updatedAt: t1, needsReview: i % 10_000 == 0)
+        var rows = (0..<60_000).map { i in
+            RegistryRow(line: i + 2, entry: RegistryEntry(kind: .house, key: "H\(i)", addressCode: "A\(i % 1000)", gridCode: nil,
+                                                          fields: ["use": i % 2 == 0 ? "rented" : "vacant"], fieldSources: [:], source: "住建",
+                                                          importBatch: nil, updatedAt: t1, needsReview: i % 10_000 == 0))
         }
-        _ = try await store.saveRegistryEntries(entries, conflicts: [], batch: ImportBatch(kind: "houses", source: "h.csv", actor: "t", importedAt: t1, recordCount: entries.count), basedOnBatch: nil)
+        // The file repeats a house with another use after the indexes were dropped: one record, flagged.
+        var repeated = rows[5].entry
+        repeated.fields["use"] = "commercial"
+        rows.append(RegistryRow(line: 60_002, entry: repeated))
+        let result = try await store.writeRegistry(.house, feed: RegistryFeed(rows), batch: ImportBatch(kind: "houses", source: "h.csv", actor: "t", importedAt: t1, recordCount: 0), basedOnBatch: nil)
+        #expect(result.inserted == 60_000 && result.merged == 0 && result.flagged.map(\.line) == [60_002])
         #expect(try await store.registryCount(.house) == 60_000)
         #expect(try await store.registryEntries(.house, addressCodes: ["A7"]).count == 60)
-        #expect(try await store.entriesNeedingReview(.house, limit: 100).count == 6)
+        #expect(try await store.entriesNeedingReview(.house, limit: 100).map(\.key).sorted() == ["H0", "H10000", "H20000", "H30000", "H40000", "H5", "H50000"])
         #expect(try await store.registryEntries(.house, keys: ["H59999"]).first?.fields["use"] == "vacant")
+        #expect(try await store.registryEntries(.house, keys: ["H5"]).first?.fields["use"] == "vacant")
     }
 
     @Sendable static func staleWrite(_ make: Factory) async throws {

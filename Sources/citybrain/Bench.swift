@@ -342,10 +342,24 @@ struct BenchAddressMatch: ParsableCommand {
 struct BenchRegistryImport: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "registry-import",
-        abstract: "Importing people from a CSV file end to end (read, check, match the address, merge, write) against a bare prepared-statement insert of the same rows.")
+        abstract: "Importing the demo's people, houses, enterprises and places from CSV files end to end, against a bare prepared-statement insert of the same rows.",
+        discussion: """
+            The files are written as departments send them: people (公安) and houses (住建) with standard address codes, \
+            enterprises (市场监管) and places with their address as text, matched to the library. Each file goes through \
+            what `citybrain import` does: read, check every field, resolve or match the address, merge by key, write.
+            """)
 
-    @Option(help: "Demo scale of the library and the people.") var preset: DemoPreset = .small
+    @Option(help: "Demo scale of the library and the registries.") var preset: DemoPreset = .small
     @Option(help: "Seed.") var seed: UInt64 = 20_190_101
+
+    /// One registry file of the benchmark and its rows, for the baseline.
+    struct RegistryFile {
+        var kind: RegistryKind
+        var source: String
+        var path: String
+        var header: [String]
+        var rows: [[String]] = []
+    }
 
     func run() async throws {
         let progress = Progress()
@@ -356,59 +370,123 @@ struct BenchRegistryImport: AsyncParsableCommand {
         progress.update("importing \(library.addresses.count) addresses")
         _ = try await addresses.importAddresses(library.addresses.map { (line: 0, address: $0, issues: []) }, aliases: library.aliases, options: AddressImportOptions())
 
-        // The people of the demo as a department's CSV: ID number, name, phone, type, tags, address code.
-        progress.update("writing the people as CSV")
-        let generator = DemoRegistryGenerator(district: demo, library: library)
-        let allocator = DemoRegistryGenerator.CodeAllocator()
-        var csv = "身份证号,姓名,联系电话,人口类型,标签,地址编码\n"
-        var rows: [[String]] = []
-        let typeNames = ["registered": "户籍", "floating": "流动", "overseas": "境外"]
-        for i in 0..<generator.communityCount {
-            for p in generator.records(ofCommunity: i, at: Date(), allocator: allocator)[.person] ?? [] {
-                let row = [p.key, p.fields["name"] ?? "", p.fields["phone"] ?? "", typeNames[p.fields["residence_type"] ?? ""] ?? "", p.fields["tags"] ?? "", p.addressCode]
-                rows.append(row)
-                csv += row.joined(separator: ",") + "\n"
-            }
-        }
-        let file = folder.appendingPathComponent("people.csv").path
-        try Data(csv.utf8).write(to: URL(fileURLWithPath: file))
+        progress.update("writing the registries as CSV files")
+        var files = try writeFiles(demo: demo, library: library, folder: folder, progress: progress)
 
-        // End to end, as `citybrain import people` does it.
-        progress.update("importing \(rows.count) people end to end")
         let registries = RegistryService(store: store, addresses: addresses)
-        let start = DispatchTime.now().uptimeNanoseconds
-        let table = try CSVTable(path: file)
-        let schema = RegistrySchema.of(.person)
-        let reader = RegistryRowReader(schema: schema, header: table.header, columns: schema.mapping.resolve(table.header).columns,
-                                       options: RegistryImportOptions(source: "公安")) { code, text in registries.resolveAddress(code: code, text: text) }
-        var read: [(line: Int, entry: RegistryEntry?, issues: [ImportIssue])] = []
-        let now = Date()
-        while let record = try table.next() {
-            let (e, issues) = reader.read(record.fields, line: record.line, at: now)
-            read.append((record.line, e, issues))
+        // The people file read and checked without writing, on one core: the share of the work that is not the store's.
+        progress.update("reading and checking the people without writing")
+        var (csvOnly, checked) = (0.0, 0.0)
+        do {
+            var start = DispatchTime.now().uptimeNanoseconds
+            let table = try openTable(path: files[0].path)
+            var n = 0
+            while let r = try table.next() { n += r.fields.count }
+            csvOnly = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            start = DispatchTime.now().uptimeNanoseconds
+            let again = try openTable(path: files[0].path)
+            let schema = RegistrySchema.of(.person)
+            let reader = RegistryRowReader(schema: schema, header: again.header, columns: schema.mapping.resolve(again.header).columns,
+                                           options: RegistryImportOptions(source: "公安人口库"), resolveAddress: registries.addressResolver())
+            let now = Date()
+            while let r = try again.next() { if reader.read(r.fields, line: r.line, at: now).entry == nil { n += 1 } }
+            checked = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
         }
-        let readTime = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
-        let result = try await registries.importEntries(.person, rows: read, options: reader.options)
+        var timings: [(RegistryKind, Int, Double, Double, Double)] = []
+        var rejected = 0
+        let start = DispatchTime.now().uptimeNanoseconds
+        for file in files {
+            progress.update("importing \(file.rows.count) \(file.kind.rawValue) records end to end")
+            let fileStart = DispatchTime.now().uptimeNanoseconds
+            let table = try openTable(path: file.path)
+            let schema = RegistrySchema.of(file.kind)
+            var options = RegistryImportOptions(source: file.source)
+            options.keepGoing = true
+            let reader = RegistryRowReader(schema: schema, header: table.header, columns: schema.mapping.resolve(table.header).columns,
+                                           options: options, resolveAddress: registries.addressResolver())
+            let result = try await registries.importRows(file.kind, reader: reader, at: Date(), nextRows: TableChunks(table).next)
+            rejected += Set(result.issues.filter { $0.severity == .error }.map(\.line)).count
+            timings.append((file.kind, result.inserted, Double(DispatchTime.now().uptimeNanoseconds - fileStart) / 1e9, result.waits.store, result.waits.producer))
+        }
         let endToEnd = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+        let total = files.reduce(0) { $0 + $1.rows.count }
 
-        // Baseline: the same rows through one prepared INSERT into a table without indexes, in one transaction.
+        // Baseline: the same rows through one prepared INSERT per file into a table without indexes, in one transaction.
         progress.update("bare inserts")
         let bare = try DatabaseQueue(path: folder.appendingPathComponent("bare.sqlite").path)
-        try await bare.write { db in
-            try db.execute(sql: "PRAGMA journal_mode = WAL")
-            try db.execute(sql: "CREATE TABLE person (id_number TEXT, name TEXT, phone TEXT, type TEXT, tags TEXT, address_code TEXT)")
-        }
+        try await bare.write { db in try db.execute(sql: "PRAGMA journal_mode = WAL") }
         let bareStart = DispatchTime.now().uptimeNanoseconds
-        let allRows = rows
-        try await bare.write { db in
-            let insert = try db.makeStatement(sql: "INSERT INTO person VALUES (?, ?, ?, ?, ?, ?)")
-            for r in allRows { try insert.execute(arguments: StatementArguments(r)) }
+        for file in files {
+            let rows = file.rows
+            let columns = file.header.count
+            try await bare.write { db in
+                try db.execute(sql: "CREATE TABLE \(file.kind.rawValue) (\((1...columns).map { "c\($0) TEXT" }.joined(separator: ", ")))")
+                let insert = try db.makeStatement(sql: "INSERT INTO \(file.kind.rawValue) VALUES (\(Array(repeating: "?", count: columns).joined(separator: ", ")))")
+                for r in rows { try insert.execute(arguments: StatementArguments(r)) }
+            }
         }
         let bareTime = Double(DispatchTime.now().uptimeNanoseconds - bareStart) / 1e9
+        let peopleRows = files[0].rows.count
+        files = []
         progress.finish()
-        print("people import, \(preset.rawValue) preset: \(rows.count) rows, \(result.inserted) written")
-        print("  end to end (read CSV, check, match address, merge, write)   \(formatRate(Double(rows.count) / endToEnd)) rows (\(String(format: "%.1f", endToEnd)) s, of which reading and checking \(String(format: "%.1f", readTime)) s)")
-        print("  baseline: bare prepared INSERT, no index, one transaction    \(formatRate(Double(rows.count) / bareTime)) rows (\(String(format: "%.1f", bareTime)) s)")
-        print("  ratio                                                         the import costs \(String(format: "%.1f", endToEnd / bareTime))× a bare insert")
+        print("registry import, \(preset.rawValue) preset: \(total) rows in \(timings.count) files, \(rejected) rows rejected")
+        for (kind, written, seconds, storeWaited, readingWaited) in timings {
+            print("  \(kind.rawValue.padding(toLength: 11, withPad: " ", startingAt: 0)) \(String(format: "%9d", written)) written in \(String(format: "%6.1f", seconds)) s   \(formatRate(Double(written) / seconds).padding(toLength: 10, withPad: " ", startingAt: 0)) rows"
+                  + String(format: "  (the store waited %.1f s for rows, the reading %.1f s for the store)", storeWaited, readingWaited))
+        }
+        print("  people read from CSV alone, one core                                      \(formatRate(Double(peopleRows) / csvOnly)) rows")
+        print("  people read and checked (address resolved), one core, nothing written     \(formatRate(Double(peopleRows) / checked)) rows")
+        print("  end to end (read CSV, check, resolve or match the address, merge, write)   \(formatRate(Double(total) / endToEnd)) rows (\(String(format: "%.1f", endToEnd)) s)")
+        print("  baseline: bare prepared INSERT, no index, one transaction per file        \(formatRate(Double(total) / bareTime)) rows (\(String(format: "%.1f", bareTime)) s)")
+        print("  ratio                                                                     the import costs \(String(format: "%.1f", endToEnd / bareTime))× a bare insert")
+    }
+
+    /// The demo's registries as four department files.
+    func writeFiles(demo: DemoDistrict, library: DemoAddressLibrary, folder: URL, progress: Progress) throws -> [RegistryFile] {
+        let generator = DemoRegistryGenerator(district: demo, library: library)
+        let allocator = DemoRegistryGenerator.CodeAllocator()
+        let byCode = Dictionary(uniqueKeysWithValues: library.addresses.map { ($0.code, $0) })
+        let typeNames = ["registered": "户籍", "floating": "流动", "overseas": "境外"]
+        let useNames = ["self-occupied": "自住", "rented": "出租", "vacant": "空置", "commercial": "商用"]
+        var files = [
+            RegistryFile(kind: .person, source: "公安人口库", path: folder.appendingPathComponent("people.csv").path,
+                         header: ["身份证号", "姓名", "联系电话", "户号", "与户主关系", "人口类型", "标签", "地址编码"]),
+            RegistryFile(kind: .house, source: "住建房屋库", path: folder.appendingPathComponent("houses.csv").path,
+                         header: ["房屋编码", "用途", "面积", "产权人", "地址编码"]),
+            RegistryFile(kind: .enterprise, source: "市场监管", path: folder.appendingPathComponent("enterprises.csv").path,
+                         header: ["统一社会信用代码", "企业名称", "行业", "法定代表人", "风险标签", "经营地址"]),
+            RegistryFile(kind: .place, source: "应急管理", path: folder.appendingPathComponent("places.csv").path,
+                         header: ["场所编码", "场所名称", "场所类型", "标签", "地址"]),
+        ]
+        let now = Date()
+        for i in 0..<generator.communityCount {
+            if i % 20 == 0 { progress.update("writing the registries as CSV files: community \(i + 1)/\(generator.communityCount)") }
+            let records = generator.records(ofCommunity: i, at: now, allocator: allocator)
+            for e in records[.person] ?? [] {
+                let f = e.fields
+                files[0].rows.append([e.key, f["name"] ?? "", f["phone"] ?? "", f["household"] ?? "", f["relation"] ?? "",
+                                      typeNames[f["residence_type"] ?? ""] ?? "", f["tags"] ?? "", e.addressCode])
+            }
+            for e in records[.house] ?? [] {
+                let f = e.fields
+                files[1].rows.append([e.key, useNames[f["use"] ?? ""] ?? "", f["area"] ?? "", f["owner_name"] ?? "", e.addressCode])
+            }
+            for e in records[.enterprise] ?? [] {
+                let f = e.fields
+                files[2].rows.append([e.key, f["name"] ?? "", f["industry"] ?? "", f["legal_representative"] ?? "", f["tags"] ?? "",
+                                      byCode[e.addressCode]!.elements.localText])
+            }
+            for e in records[.place] ?? [] {
+                let f = e.fields
+                files[3].rows.append([e.key, f["name"] ?? "", f["kind"] ?? "", f["tags"] ?? "", byCode[e.addressCode]!.elements.localText])
+            }
+        }
+        for file in files {
+            var csv = CSVWriter()
+            csv.row(file.header)
+            for r in file.rows { csv.row(r) }
+            try csv.write(to: file.path)
+        }
+        return files
     }
 }

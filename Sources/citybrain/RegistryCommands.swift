@@ -30,22 +30,30 @@ struct RegistryImportArguments: ParsableArguments {
         options.keepGoing = keepGoing
         options.fileName = URL(fileURLWithPath: file).lastPathComponent
         options.actor = "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")"
-        let now = Date()
-        let resolve: @Sendable (String?, String?) -> (address: StandardAddress?, reason: String?) = { code, text in
-            registries.resolveAddress(code: code, text: text, minimumScore: 0.75)
-        }
-        let rows = try readRows(file, sheet: sheet, encoding: encoding, mapping: columnMapping, progress: progress,
-                                alsoMissing: { RegistryRowReader.missingAddressColumns($0) ? ["address_code or address"] : [] }) { header, columns in
-            let reader = RegistryRowReader(schema: schema, header: header, columns: columns, options: options, resolveAddress: resolve)
-            options = reader.options
-            return { fields, line in
-                let (entry, issues) = reader.read(fields, line: line, at: now)
-                return (line: line, entry: entry, issues: issues)
-            }
-        }
-        progress.update("merging and writing \(rows.count) records")
+        let table: any TableSource
+        let columns: [String: Int]
         do {
-            let result = try await registries.importEntries(kind, rows: rows, options: options)
+            table = try openTable(path: file, sheet: sheet, encoding: encoding)
+            let (resolved, missing) = columnMapping.resolve(table.header)
+            let needed = missing + (RegistryRowReader.missingAddressColumns(resolved) ? ["address_code or address"] : [])
+            guard needed.isEmpty else {
+                progress.finish()
+                printError("\(file):1: required columns missing: \(needed.joined(separator: ", ")); the header has: \(table.header.joined(separator: ", ")) (name them in a --mapping file)")
+                throw ExitCode(2)
+            }
+            columns = resolved
+        } catch let error as DataFileError {
+            progress.finish()
+            printError("\(error)")
+            printError("Nothing was written.")
+            throw ExitCode(2)
+        }
+        let reader = RegistryRowReader(schema: schema, header: table.header, columns: columns, options: options,
+                                       resolveAddress: registries.addressResolver(minimumScore: 0.75))
+        options = reader.options
+        let rows = TableChunks(table) { n in progress.update("read \(n) rows (\(table.formatDescription))") }
+        do {
+            let result = try await registries.importRows(kind, reader: reader, at: Date(), nextRows: rows.next)
             progress.finish()
             try reportFindings(result.issues, file: file, rejects: rejects)
             print("Imported \(kind.chineseName) (\(kind.rawValue)): \(result.inserted) new, \(result.merged) merged, \(result.unchanged) unchanged, \(result.flagged) flagged for review; \(Set(result.issues.filter { $0.severity == .error }.map(\.line)).count) rows rejected.")
@@ -53,7 +61,37 @@ struct RegistryImportArguments: ParsableArguments {
             progress.finish()
             try reportFindings(rejected.issues, file: file, rejects: rejects)
             throw refusal(rejected.issues)
+        } catch let error as DataFileError {
+            progress.finish()
+            printError("\(error)")
+            printError("Nothing was written.")
+            throw ExitCode(2)
         }
+    }
+}
+
+/// The records of a table handed out a chunk at a time, to the one thread that reads them.
+final class TableChunks: @unchecked Sendable {
+    private let table: any TableSource
+    private let progress: (Int) -> Void
+    private var count = 0
+    let chunkSize: Int
+
+    init(_ table: any TableSource, chunkSize: Int = 8_192, progress: @escaping (Int) -> Void = { _ in }) {
+        self.table = table
+        self.chunkSize = chunkSize
+        self.progress = progress
+    }
+
+    func next() throws -> [(fields: [String], line: Int)]? {
+        var chunk: [(fields: [String], line: Int)] = []
+        chunk.reserveCapacity(chunkSize)
+        while chunk.count < chunkSize, let record = try table.next() { chunk.append((record.fields, record.line)) }
+        guard !chunk.isEmpty else { return nil }
+        let before = count
+        count += chunk.count
+        if before / 100_000 != count / 100_000 { progress(count) }
+        return chunk
     }
 }
 

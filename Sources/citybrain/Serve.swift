@@ -5,6 +5,7 @@ import Governance
 import Hummingbird
 import Logging
 import Server
+import Synchronization
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(abstract: "Serve the API and the web UI from an existing database.")
@@ -95,40 +96,43 @@ struct Demo: AsyncParsableCommand {
 }
 
 extension Demo {
-    /// People, houses, enterprises and places, community by community, imported in slices so that a
-    /// district's 3 M people never sit in memory at once.
+    /// People, houses, enterprises and places, community by community. People — the largest
+    /// registry — stream into the store while the next communities are generated; the other
+    /// registries are written after them.
     static func importRegistries(_ demo: DemoDistrict, _ library: DemoAddressLibrary, into services: CityBrainServices, progress: Progress) async throws {
         let registries = RegistryService(store: services.store, addresses: services.addresses)
         let generator = DemoRegistryGenerator(district: demo, library: library)
-        let allocator = DemoRegistryGenerator.CodeAllocator()
-        let now = Date()
-        var pending: [RegistryKind: [RegistryEntry]] = [:]
-        var totals: [RegistryKind: Int] = [:]
-        var generating = 0.0, writing = 0.0
-        func flush(_ all: Bool) async throws {
-            for kind in RegistryKind.allCases {
-                guard let entries = pending[kind], !entries.isEmpty, all || entries.count >= 200_000 else { continue }
-                var options = RegistryImportOptions(source: DemoRegistryGenerator.source)
-                options.actor = "demo"
-                options.fileName = "demo preset \(demo.preset.rawValue), seed \(demo.seed)"
-                let start = Date()
-                _ = try await registries.importEntries(kind, rows: entries.map { (line: 0, entry: $0, issues: []) }, options: options)
-                writing += Date().timeIntervalSince(start)
-                totals[kind, default: 0] += entries.count
-                pending[kind] = []
+        var options = RegistryImportOptions(source: DemoRegistryGenerator.source)
+        options.actor = "demo"
+        options.fileName = "demo preset \(demo.preset.rawValue), seed \(demo.seed)"
+        let people = RegistryFeed()
+        let others = Mutex<[RegistryKind: [RegistryRow]]>([:])
+        let start = Date()
+        Thread.detachNewThread {
+            let allocator = DemoRegistryGenerator.CodeAllocator()
+            let now = Date()
+            var written = 0
+            var collected: [RegistryKind: [RegistryRow]] = [:]
+            for i in 0..<generator.communityCount {
+                let records = generator.records(ofCommunity: i, at: now, allocator: allocator)
+                for (kind, entries) in records where kind != .person {
+                    collected[kind, default: []] += entries.map { RegistryRow(line: 0, entry: $0) }
+                }
+                let chunk = (records[.person] ?? []).map { RegistryRow(line: 0, entry: $0) }
+                written += chunk.count
+                guard people.send(chunk) else { return }
+                if i % 10 == 0 { progress.update("registries: community \(i + 1)/\(generator.communityCount), \(written) people") }
             }
+            others.withLock { $0 = collected }
+            people.finish()
         }
-        for i in 0..<generator.communityCount {
-            let start = Date()
-            for (kind, entries) in generator.records(ofCommunity: i, at: now, allocator: allocator) { pending[kind, default: []] += entries }
-            generating += Date().timeIntervalSince(start)
-            if i % 10 == 0 {
-                progress.update("registries: community \(i + 1)/\(generator.communityCount), \(totals[.person] ?? 0) people written")
-            }
-            try await flush(false)
+        _ = try await registries.importFeed(.person, feed: people, options: options)
+        for kind in RegistryKind.allCases where kind != .person {
+            let rows = others.withLock { $0[kind] ?? [] }
+            progress.update("registries: writing \(rows.count) \(kind.rawValue) records")
+            _ = try await registries.importFeed(kind, feed: RegistryFeed(rows), options: options)
         }
-        try await flush(true)
-        progress.update(String(format: "registries generated in %.1f s, written in %.1f s", generating, writing))
+        progress.update(String(format: "registries generated and written in %.1f s", Date().timeIntervalSince(start)))
     }
 
     static func parsePending(_ text: String) -> (DemoPreset, UInt64)? {

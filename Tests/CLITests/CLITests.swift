@@ -213,6 +213,57 @@ struct CLITests {
         #expect(interrupted > 0, "no trial was killed before the import finished")
     }
 
+    @Test("people streamed in chunks: a bad row late in the file or a broken file writes nothing; --keep-going writes the rest")
+    func streamedPeople() async throws {
+        let folder = try temporaryFolder()
+        let db = folder.appendingPathComponent("demo.sqlite").path
+        #expect(try run(["demo", "--preset", "tiny", "--no-serve", "--database", db]).status == 0)
+        let store = try SQLiteStore(path: db)
+        let codes = try await store.loadAddresses().map(\.code)
+        let before = try await store.registryCount(.person)
+        let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+        var lines = ["身份证号,姓名,地址编码"]
+        for i in 0..<20_000 {
+            let body = "110101" + String(1950 + i % 50) + "0101" + String(format: "%03d", i / 50)
+            let sum = zip(body, weights).reduce(0) { $0 + Int(String($1.0))! * $1.1 }
+            lines.append("\(body)\(Array("10X98765432")[sum % 11]),测试\(i),\(codes[i % codes.count])")
+        }
+        // Line 15,002 has a wrong check character, line 19,002 an unknown address: both after
+        // the first chunks went to the store.
+        lines[15_001] = String(lines[15_001].prefix(17)) + (lines[15_001].dropFirst(17).first == "0" ? "1" : "0") + lines[15_001].dropFirst(18)
+        lines[19_001] = lines[19_001].split(separator: ",").prefix(2).joined(separator: ",") + ",NO-SUCH-ADDRESS"
+        let file = folder.appendingPathComponent("people.csv")
+        try Data((lines.joined(separator: "\n") + "\n").utf8).write(to: file)
+
+        let refused = try run(["import", "people", file.path, "--source", "公安", "--database", db])
+        #expect(refused.status == 1)
+        #expect(refused.errors.contains("line 15002, column 身份证号") && refused.errors.contains("line 19002, column 地址编码"), "\(refused.errors)")
+        #expect(try await store.registryCount(.person) == before)
+
+        let kept = try run(["import", "people", file.path, "--source", "公安", "--database", db, "--keep-going"])
+        #expect(kept.status == 0, "\(kept.errors)")
+        #expect(kept.output.contains("19998 new") && kept.output.contains("2 rows rejected"), "\(kept.output)")
+        #expect(try await store.registryCount(.person) == before + 19_998)
+        let again = try run(["import", "people", file.path, "--source", "公安", "--database", db, "--keep-going"])
+        #expect(again.output.contains("0 new, 0 merged, 19998 unchanged"), "\(again.output)")
+
+        // The same people renamed, with a broken quote near the end: nothing of the file is written.
+        let broken = lines.prefix(18_000).joined(separator: "\n").replacingOccurrences(of: ",测试", with: ",改名")
+            .replacingOccurrences(of: ",改名17990,", with: ",\"改名17990,")
+        let other = folder.appendingPathComponent("broken.csv")
+        try Data((broken + "\n").utf8).write(to: other)
+        let failed = try run(["import", "people", other.path, "--source", "公安", "--database", db, "--keep-going"])
+        #expect(failed.status == 2)
+        #expect(failed.errors.contains("broken.csv:17992, column 2: a quoted field is never closed") && failed.errors.contains("Nothing was written"), "\(failed.errors)")
+        let first = try #require(lines[1].split(separator: ",").first.map(String.init))
+        #expect(try await store.registryEntries(.person, keys: [first]).first?.fields["name"] == "测试0")
+        // Without the break the renaming goes through (the same source corrects itself).
+        try Data((broken.replacingOccurrences(of: ",\"改名17990,", with: ",改名17990,") + "\n").utf8).write(to: other)
+        let renamed = try run(["import", "people", other.path, "--source", "公安", "--database", db, "--keep-going"])
+        #expect(renamed.output.contains("17998 merged, 0 unchanged, 0 flagged for review; 1 rows rejected"), "\(renamed.output)")
+        #expect(try await store.registryEntries(.person, keys: [first]).first?.fields["name"] == "改名0")
+    }
+
     @Test("a syntax error in the file is reported with its line")
     func syntaxError() throws {
         let folder = try temporaryFolder()

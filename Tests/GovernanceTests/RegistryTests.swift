@@ -7,10 +7,8 @@ import Testing
 @Suite("Registries and provenance")
 struct RegistryTests {
     func entry(_ fields: [String: String], source: String, batch: Int64?, address: String = "A1") -> RegistryEntry {
-        var sources: [String: String] = ["address": source]
-        for k in fields.keys { sources[k] = source }
-        return RegistryEntry(kind: .person, key: "34052419800101001X", addressCode: address, gridCode: nil, fields: fields,
-                             fieldSources: sources, source: source, importBatch: batch, updatedAt: Date())
+        RegistryEntry(kind: .person, key: "34052419800101001X", addressCode: address, gridCode: nil, fields: fields,
+                             fieldSources: [:], source: source, importBatch: batch, updatedAt: Date())
     }
 
     @Test("merging: empty fields filled, a source corrects itself, another source's different value is kept beside and flagged")
@@ -19,7 +17,7 @@ struct RegistryTests {
         // Another source adds a field and agrees on the name.
         let (m1, c1) = ProvenanceMerge.merge(police, with: entry(["name": "张三", "tags": "独居老人"], source: "民政", batch: 2))
         #expect(c1.isEmpty && !m1.needsReview)
-        #expect(m1.fields["tags"] == "独居老人" && m1.fieldSources["tags"] == "民政" && m1.fieldSources["name"] == "公安")
+        #expect(m1.fields["tags"] == "独居老人" && m1.source(of: "tags") == "民政" && m1.source(of: "name") == "公安")
         // The police correct their own phone number in a later batch.
         let (m2, c2) = ProvenanceMerge.merge(m1, with: entry(["phone": "13900002222"], source: "公安", batch: 3))
         #expect(c2.isEmpty && m2.fields["phone"] == "13900002222")
@@ -160,5 +158,29 @@ struct RegistryTests {
         let (p, po) = read(.place, header: ["场所编码", "场所名称", "场所类型", "地址编码"], rows: [["P1", "星河加油站", "加油站", "A3"]], source: "应急", registries: registries)
         #expect(try await registries.importEntries(.place, rows: p, options: po).inserted == 1)
         #expect(try await registries.entries(.place, atAddresses: ["A3"]).map(\.key) == ["P1"])
+    }
+}
+
+@Suite("Stored form of registry fields")
+struct RegistryFieldsEncodingTests {
+    @Test("fields implied by the key are left out and come back; text with quotes, newlines and controls survives")
+    func roundTrip() throws {
+        let id = "11010519491231002X"
+        let fields = ["id_number": id, "sex": "female", "birth_date": "1949-12-31", "name": "王\"五\"", "note": "a\\b\nc\t\u{1}", "household": "H1"]
+        let e = RegistryEntry(kind: .person, key: id, addressCode: "A1", gridCode: nil, fields: fields, fieldSources: [:], source: "公安", importBatch: nil, updatedAt: Date())
+        let stored = RegistryFieldsEncoding.encode(e)
+        #expect(!stored.contains(id) && !stored.contains("female") && !stored.contains("1949"))
+        #expect(try RegistryFieldsEncoding.decode(stored, kind: .person, key: id) == fields)
+        #expect(RegistryRow(line: 3, entry: e).entry.fields == fields)
+        // A value that disagrees with the key is not implied: it is kept as given.
+        var odd = e
+        odd.fields["sex"] = "male"
+        #expect(try RegistryFieldsEncoding.decode(RegistryFieldsEncoding.encode(odd), kind: .person, key: id)["sex"] == "male")
+        // Other registries: only the key field is implied.
+        let firm = RegistryEntry(kind: .enterprise, key: "91350100M000100Y43", addressCode: "A1", gridCode: nil,
+                                 fields: ["credit_code": "91350100M000100Y43", "name": "星河餐饮"], fieldSources: [:], source: "市场监管", importBatch: nil, updatedAt: Date())
+        #expect(RegistryFieldsEncoding.encode(firm) == #"{"name":"星河餐饮"}"#)
+        #expect(try RegistryFieldsEncoding.decode(#"{"name":"星河餐饮"}"#, kind: .enterprise, key: firm.key) == firm.fields)
+        #expect(throws: (any Error).self) { try RegistryFieldsEncoding.decode("[1]", kind: .place, key: "P1") }
     }
 }

@@ -43,6 +43,12 @@ public final class AddressService: Sendable {
         state.withLock { lib in lib.byCode[code].map { lib.addresses[$0] } }
     }
 
+    /// The library as it is now, for resolving many codes and texts without taking the lock for each
+    /// (the rows of an import, on several threads).
+    public func lookup() -> AddressLookup {
+        state.withLock { AddressLookup(addresses: $0.addresses, byCode: $0.byCode, matcher: $0.matcher) }
+    }
+
     /// Loads the library, corrects the grid of addresses whose boundaries changed while it was not
     /// running, and builds the matcher.
     public func load() async throws {
@@ -79,15 +85,7 @@ public final class AddressService: Sendable {
     }
 
     public func match(_ text: String) -> AddressMatch {
-        guard let matcher = state.withLock({ $0.matcher }) else {
-            return AddressMatch(query: text, parsed: AddressParser(gazetteer: Gazetteer()).parse(text), best: nil, runnersUp: [],
-                                reason: "the address library is empty")
-        }
-        // The matcher keeps the addresses it was built with; grids may have moved since.
-        var result = matcher.match(text)
-        result.best = result.best.map { .init(address: address($0.address.code) ?? $0.address, score: $0.score) }
-        result.runnersUp = result.runnersUp.map { .init(address: address($0.address.code) ?? $0.address, score: $0.score) }
-        return result
+        lookup().match(text)
     }
 
     /// Validates rows read by ``AddressRowReader`` and addresses given directly, and stores them:
@@ -177,5 +175,45 @@ public final class AddressService: Sendable {
             $0.reassignments += 1
         }
         return changes.count
+    }
+}
+
+/// A snapshot of the address library: codes and texts resolved without locks.
+public struct AddressLookup: Sendable {
+    let addresses: [StandardAddress]
+    let byCode: [String: Int]
+    let matcher: AddressMatcher?
+
+    public func address(_ code: String) -> StandardAddress? {
+        byCode[code].map { addresses[$0] }
+    }
+
+    /// The code, grid and status of an address, without copying the rest of it.
+    public func reference(_ code: String) -> (reference: AddressReference, status: StandardAddress.Status)? {
+        guard let i = byCode[code] else { return nil }
+        return (AddressReference(code: addresses[i].code, gridCode: addresses[i].gridCode), addresses[i].status)
+    }
+
+    public func match(_ text: String) -> AddressMatch {
+        guard let matcher else {
+            return AddressMatch(query: text, parsed: AddressParser(gazetteer: Gazetteer()).parse(text), best: nil, runnersUp: [],
+                                reason: "the address library is empty")
+        }
+        // The matcher keeps the addresses it was built with; grids may have moved since.
+        var result = matcher.match(text)
+        result.best = result.best.map { .init(address: address($0.address.code) ?? $0.address, score: $0.score) }
+        result.runnersUp = result.runnersUp.map { .init(address: address($0.address.code) ?? $0.address, score: $0.score) }
+        return result
+    }
+}
+
+/// Which standard address a record sits at, and so its grid.
+public struct AddressReference: Sendable, Hashable {
+    public var code: String
+    public var gridCode: RegionCode?
+
+    public init(code: String, gridCode: RegionCode?) {
+        self.code = code
+        self.gridCode = gridCode
     }
 }

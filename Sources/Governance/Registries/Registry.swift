@@ -28,7 +28,8 @@ public struct RegistryEntry: Sendable, Hashable {
     public var addressCode: String
     public var gridCode: RegionCode?
     public var fields: [String: String]
-    /// Field → source system of its current value.
+    /// Field (or "address") → source system of its current value, for the fields whose value came
+    /// from a source other than the record's `source`; the others are the record's.
     public var fieldSources: [String: String]
     public var source: String
     public var importBatch: Int64?
@@ -48,6 +49,9 @@ public struct RegistryEntry: Sendable, Hashable {
         self.updatedAt = updatedAt
         self.needsReview = needsReview
     }
+
+    /// The source system of a field's current value.
+    public func source(of field: String) -> String { fieldSources[field] ?? source }
 
     /// The tags (独居老人, 残疾人 …) as a list.
     public var tags: [String] { (fields["tags"] ?? "").split(separator: "、").map(String.init) }
@@ -95,11 +99,11 @@ public enum ProvenanceMerge {
             }
             guard let current = existing.fields[field] else {
                 merged.fields[field] = value
-                merged.fieldSources[field] = incoming.source
+                merged.fieldSources[field] = incoming.source == merged.source ? nil : incoming.source
                 continue
             }
             if current == value { continue }
-            let currentSource = existing.fieldSources[field] ?? existing.source
+            let currentSource = existing.source(of: field)
             let sameSourceEarlier = currentSource == incoming.source && existing.importBatch != incoming.importBatch
             if sameSourceEarlier {
                 merged.fields[field] = value
@@ -113,7 +117,7 @@ public enum ProvenanceMerge {
         }
         // The address is a field like the others; the grid follows it.
         if incoming.addressCode != existing.addressCode {
-            let currentSource = existing.fieldSources["address"] ?? existing.source
+            let currentSource = existing.source(of: "address")
             if currentSource == incoming.source && existing.importBatch != incoming.importBatch {
                 merged.addressCode = incoming.addressCode
                 merged.gridCode = incoming.gridCode
@@ -128,5 +132,34 @@ public enum ProvenanceMerge {
         merged.importBatch = incoming.importBatch
         merged.updatedAt = incoming.updatedAt
         return (merged, conflicts)
+    }
+}
+
+extension ProvenanceMerge {
+    /// What becomes of a record when one with its key is already stored.
+    public enum Outcome: Sendable {
+        /// Nothing new: same values, and any disagreement already on record.
+        case unchanged
+        /// A record stored before this import, changed.
+        case merged(RegistryEntry, [FieldConflict])
+        /// A second row of the same import for the key (the file repeats or contradicts itself).
+        case repeated(RegistryEntry, [FieldConflict])
+    }
+
+    /// Merges `incoming` into the `stored` record. `recordedClaims` reads the claims on record for
+    /// the key; it is called only when the record is already flagged and new claims arise.
+    public static func resolve(stored: RegistryEntry, incoming: RegistryEntry,
+                               recordedClaims: () throws -> [FieldConflict]) rethrows -> Outcome {
+        let (merged, claims) = merge(stored, with: incoming)
+        if stored.importBatch != nil && stored.importBatch == incoming.importBatch { return .repeated(merged, claims) }
+        var known = claims.isEmpty
+        if !claims.isEmpty && stored.needsReview {
+            let recorded = Set(try recordedClaims().map { "\($0.field)|\($0.value)|\($0.source)" })
+            known = claims.allSatisfy { recorded.contains("\($0.field)|\($0.value)|\($0.source)") }
+        }
+        if known && merged.fields == stored.fields && merged.addressCode == stored.addressCode && merged.fieldSources == stored.fieldSources {
+            return .unchanged
+        }
+        return .merged(merged, claims)
     }
 }

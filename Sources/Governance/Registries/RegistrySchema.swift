@@ -27,14 +27,19 @@ public struct RegistryField: Sendable {
     }
 
     public static let text: @Sendable (String) throws(FieldProblem) -> (value: String, warning: String?) = { s throws(FieldProblem) in
-        guard s.count <= 200 else { throw FieldProblem("longer than 200 characters") }
+        // Counting characters walks grapheme clusters; 200 bytes are never more than 200 characters.
+        guard s.utf8.count <= 200 || s.count <= 200 else { throw FieldProblem("longer than 200 characters") }
         return (s, nil)
     }
 
     static func choice(_ options: [String: [String]]) -> @Sendable (String) throws(FieldProblem) -> (value: String, warning: String?) {
-        { s throws(FieldProblem) in
-            let t = s.lowercased()
-            for (value, words) in options where value == t || words.contains(t) { return (value, nil) }
+        var values: [String: String] = [:]
+        for (value, words) in options {
+            values[value] = value
+            for w in words { values[w.lowercased()] = value }
+        }
+        return { [values] s throws(FieldProblem) in
+            if let value = values[s] ?? values[s.lowercased()] { return (value, nil) }
             throw FieldProblem("one of \(options.keys.sorted().map { "\($0) (\(options[$0]!.joined(separator: "/")))" }.joined(separator: ", "))")
         }
     }
@@ -64,8 +69,9 @@ public struct RegistryField: Sendable {
     }
 
     static let area: @Sendable (String) throws(FieldProblem) -> (value: String, warning: String?) = { s throws(FieldProblem) in
-        let t = s.replacingOccurrences(of: "平方米", with: "").replacingOccurrences(of: "㎡", with: "").replacingOccurrences(of: "m2", with: "")
-            .trimmingWhitespace
+        // Most files give a bare number; units are cut off only when there is something to cut.
+        let t = s.utf8.allSatisfy({ ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2E }) ? s
+            : s.replacingOccurrences(of: "平方米", with: "").replacingOccurrences(of: "㎡", with: "").replacingOccurrences(of: "m2", with: "").trimmingWhitespace
         guard let v = Double(t), v > 0, v < 1_000_000 else { throw FieldProblem("an area in m² greater than 0 is required") }
         let cents = Int((v * 100).rounded())
         return ("\(cents / 100).\(zeroPadded(cents % 100, 2))", v > 5_000 ? "an unusually large area (\(t) m²)" : nil)
@@ -136,5 +142,45 @@ public struct RegistrySchema: Sendable {
 
     public var mapping: ColumnMapping {
         ColumnMapping(fields: fields.map { ($0.name, $0.headers) }, required: Set(fields.filter(\.required).map(\.name)))
+    }
+}
+
+extension RegistrySchema {
+    /// The key field of each kind, without building the schemas.
+    static let keyFields: [RegistryKind: String] = Dictionary(uniqueKeysWithValues: RegistryKind.allCases.map { ($0, RegistrySchema.of($0).keyField) })
+
+    /// What a record's key says about it: the sex and birth date in a person's 18-digit ID number
+    /// (checked on import, so the digits are trusted here).
+    public static func derivedFields(_ kind: RegistryKind, key: String) -> [(name: String, value: String)] {
+        guard kind == .person, key.utf8.count == 18 else { return [] }
+        let b = Array(key.utf8)
+        guard b[6..<17].allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return [] }
+        let sex = (b[16] - 48) % 2 == 1 ? CitizenID.Sex.male.rawValue : CitizenID.Sex.female.rawValue
+        let birth = String(decoding: b[6..<10], as: UTF8.self) + "-" + String(decoding: b[10..<12], as: UTF8.self) + "-" + String(decoding: b[12..<14], as: UTF8.self)
+        return [("sex", sex), ("birth_date", birth)]
+    }
+
+    /// Whether a field's value follows from the record's key (the key field itself, or what the key
+    /// says): a store need not keep it, and ``restoringImpliedFields(_:kind:key:)`` gives it back.
+    public static func isImplied(field: String, value: String, kind: RegistryKind, key: String) -> Bool {
+        if field == keyFields[kind] { return value == key }
+        guard kind == .person, field == "sex" || field == "birth_date", key.utf8.count == 18 else { return false }
+        // Compared byte by byte: a store asks this for every field of millions of records.
+        var id = key
+        return id.withUTF8 { k in
+            guard k[6..<17].allSatisfy({ $0 >= 48 && $0 <= 57 }) else { return false }
+            if field == "sex" { return value == ((k[16] - 48) % 2 == 1 ? "male" : "female") }
+            let v = Array(value.utf8)
+            return v.count == 10 && v[4] == 0x2D && v[7] == 0x2D && v[0..<4].elementsEqual(k[6..<10])
+                && v[5..<7].elementsEqual(k[10..<12]) && v[8..<10].elementsEqual(k[12..<14])
+        }
+    }
+
+    /// The fields with those implied by the key put back.
+    public static func restoringImpliedFields(_ stored: [String: String], kind: RegistryKind, key: String) -> [String: String] {
+        var fields = stored
+        if let keyField = keyFields[kind], fields[keyField] == nil { fields[keyField] = key }
+        for (name, value) in derivedFields(kind, key: key) where fields[name] == nil { fields[name] = value }
+        return fields
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// The registries: imports that merge records by key and keep disagreeing values for review, and
 /// reads by key and by address.
@@ -13,96 +14,103 @@ public final class RegistryService: Sendable {
     }
 
     /// The address of a code or a text, as registry rows give it.
-    public func resolveAddress(code: String?, text: String?, minimumScore: Double = 0.75) -> (address: StandardAddress?, reason: String?) {
+    public func resolveAddress(code: String?, text: String?, minimumScore: Double = 0.75) -> (address: AddressReference?, reason: String?) {
+        Self.resolve(code: code, text: text, in: addresses.lookup(), minimumScore: minimumScore)
+    }
+
+    /// Resolves the addresses of many rows against one snapshot of the library.
+    public func addressResolver(minimumScore: Double = 0.75) -> @Sendable (String?, String?) -> (address: AddressReference?, reason: String?) {
+        let lookup = addresses.lookup()
+        return { code, text in Self.resolve(code: code, text: text, in: lookup, minimumScore: minimumScore) }
+    }
+
+    static func resolve(code: String?, text: String?, in lookup: AddressLookup, minimumScore: Double) -> (address: AddressReference?, reason: String?) {
         if let code {
-            guard let a = addresses.address(code) else { return (nil, "no standard address has the code \(code)") }
-            guard a.status == .inUse else { return (nil, "the address \(code) is retired") }
-            return (a, nil)
+            guard let (reference, status) = lookup.reference(code) else { return (nil, "no standard address has the code \(code)") }
+            guard status == .inUse else { return (nil, "the address \(code) is retired") }
+            return (reference, nil)
         }
         guard let text else { return (nil, "no address: give an address code or an address text") }
-        let m = addresses.match(text)
+        let m = lookup.match(text)
         guard let best = m.best else { return (nil, "the address was not found in the library: \(m.reason ?? "no match")") }
         if m.reason?.hasPrefix("ambiguous") == true { return (nil, "the address is ambiguous: \(m.reason!)") }
         guard best.score >= minimumScore else { return (nil, "the closest standard address scores only \(best.score): \(best.address.elements.localText)") }
-        return (best.address, nil)
+        return (AddressReference(code: best.address.code, gridCode: best.address.gridCode), nil)
     }
 
-    /// Stores read rows: new keys are added, known keys merged (``ProvenanceMerge``), duplicates in
-    /// the file merged too. All or nothing unless `keepGoing`.
+    /// Stores rows already read: new keys are added, known keys merged (``ProvenanceMerge``),
+    /// duplicates in the file merged too. All or nothing unless `keepGoing`.
     public func importEntries(_ kind: RegistryKind, rows: [(line: Int, entry: RegistryEntry?, issues: [ImportIssue])],
                               options: RegistryImportOptions) async throws -> RegistryImportResult {
-        try await gate.run {
-            var issues = rows.flatMap(\.issues)
-            let rejected = Set(issues.filter { $0.severity == .error }.map(\.line))
-            if !rejected.isEmpty && !options.keepGoing { throw RegistryImportRejected(issues: issues) }
+        let issues = rows.flatMap(\.issues)
+        let rejected = Set(issues.filter { $0.severity == .error }.map(\.line))
+        if !rejected.isEmpty && !options.keepGoing { throw RegistryImportRejected(issues: issues) }
+        let feed = RegistryFeed(rows.compactMap { r in r.entry.map { RegistryRow(line: r.line, entry: $0) } },
+                                note: rejected.isEmpty ? "" : "\(rejected.count) rows rejected")
+        return try await write(kind, feed: feed, options: options) { issues }
+    }
+
+    /// Reads, checks and stores the rows of a file as a stream: `nextRows` hands over raw rows a
+    /// chunk at a time (nil at the end); they are checked on every core while the store writes the
+    /// previous chunks, all in one transaction. All or nothing unless `keepGoing`: with errors the
+    /// reading goes on to report every bad row, and nothing is written. An error thrown by
+    /// `nextRows` (a broken file) ends the import with nothing written.
+    public func importRows(_ kind: RegistryKind, reader: RegistryRowReader, at time: Date,
+                           nextRows: @escaping @Sendable () throws -> [(fields: [String], line: Int)]?) async throws -> RegistryImportResult {
+        let feed = RegistryFeed()
+        let findings = Mutex<[ImportIssue]>([])
+        let keepGoing = reader.options.keepGoing
+        Thread.detachNewThread {
+            var issues: [ImportIssue] = []
+            var rejected = 0
+            do {
+                while let raw = try nextRows() {
+                    var rows: [RegistryRow] = []
+                    rows.reserveCapacity(raw.count)
+                    for (_, row, rowIssues) in reader.read(raw, at: time) {
+                        issues += rowIssues
+                        if let row { rows.append(row) } else { rejected += 1 }
+                    }
+                    // Once a row is bad nothing will be written, but every bad row is still reported.
+                    if rejected > 0 && !keepGoing { continue }
+                    if !feed.send(rows) { break }
+                }
+                findings.withLock { $0 = issues }
+                if rejected > 0 && !keepGoing {
+                    feed.finish(throwing: RegistryImportRejected(issues: issues))
+                } else {
+                    feed.finish(note: rejected == 0 ? "" : "\(rejected) rows rejected")
+                }
+            } catch {
+                feed.finish(throwing: error)
+            }
+        }
+        return try await write(kind, feed: feed, options: reader.options) { findings.withLock { $0 } }
+    }
+
+    /// Stores a feed of checked records (generated ones, say) as one import.
+    public func importFeed(_ kind: RegistryKind, feed: RegistryFeed, options: RegistryImportOptions) async throws -> RegistryImportResult {
+        try await write(kind, feed: feed, options: options) { [] }
+    }
+
+    private func write(_ kind: RegistryKind, feed: RegistryFeed, options: RegistryImportOptions,
+                       issues: @escaping @Sendable () -> [ImportIssue]) async throws -> RegistryImportResult {
+        // However this ends, a producer waiting to hand over rows is released.
+        defer { feed.close() }
+        return try await gate.run {
             let family = ImportFamily.of(kind)
             let basedOn = try await self.store.latestImportBatchID(family)
-            let incoming = rows.compactMap(\.entry)
-            // Existing records for the keys of the file, read in slices.
-            var existing: [String: RegistryEntry] = [:]
-            // A first load into an empty registry has nothing to merge with.
-            var keys: [String] = []
-            if try await self.store.registryCount(kind) > 0 {
-                keys = Array(try await self.store.existingRegistryKeys(kind, keys: Array(Set(incoming.map(\.key)))))
+            let batch = ImportBatch(kind: family.kinds[0], source: options.source + (options.fileName.isEmpty ? "" : " (\(options.fileName))"),
+                                    actor: options.actor, importedAt: Date(), recordCount: 0)
+            let written = try await self.store.writeRegistry(kind, feed: feed, batch: batch, basedOnBatch: basedOn)
+            var all = issues()
+            let keyColumn = options.column(RegistrySchema.of(kind).keyField)
+            for f in written.flagged {
+                all.append(ImportIssue(.warning, line: f.line, column: keyColumn, value: f.key,
+                                       reason: "sources disagree on \(f.fields.joined(separator: ", ")): both values kept, flagged for review"))
             }
-            var start = 0
-            while start < keys.count {
-                let slice = Array(keys[start..<min(keys.count, start + 500)])
-                for e in try await self.store.registryEntries(kind, keys: slice) { existing[e.key] = e }
-                start += 500
-            }
-            let batchKind = family.kinds[0]
-            let now = Date()
-            var merged: [String: RegistryEntry] = [:]
-            merged.reserveCapacity(incoming.count)
-            var order: [String] = []
-            order.reserveCapacity(incoming.count)
-            var conflicts: [FieldConflict] = []
-            var inserted = 0, mergedCount = 0, unchanged = 0
-            // A placeholder batch id so that rows of this file count as one batch in merging.
-            let thisBatch: Int64 = -1
-            for var e in incoming {
-                e.importBatch = thisBatch
-                e.updatedAt = now
-                if let seen = merged[e.key] {
-                    let (m, c) = ProvenanceMerge.merge(seen, with: e)
-                    merged[e.key] = m
-                    conflicts += c
-                } else if let old = existing[e.key] {
-                    let (m, c) = ProvenanceMerge.merge(old, with: e)
-                    // Unchanged: same values, and any disagreement already on record.
-                    var known = c.isEmpty
-                    if !c.isEmpty && old.needsReview {
-                        let recorded = Set(try await self.store.fieldConflicts(kind, key: e.key).map { "\($0.field)|\($0.value)|\($0.source)" })
-                        known = c.allSatisfy { recorded.contains("\($0.field)|\($0.value)|\($0.source)") }
-                    }
-                    if known && m.fields == old.fields && m.addressCode == old.addressCode {
-                        unchanged += 1
-                        continue
-                    }
-                    merged[e.key] = m
-                    order.append(e.key)
-                    conflicts += c
-                    mergedCount += 1
-                } else {
-                    merged[e.key] = e
-                    order.append(e.key)
-                    inserted += 1
-                }
-            }
-            let flagged = Set(conflicts.map(\.key)).count
-            for key in Set(conflicts.map(\.key)) {
-                issues.append(ImportIssue(.warning, line: rows.first { $0.entry?.key == key }?.line ?? 0, column: options.column(RegistrySchema.of(kind).keyField),
-                                          value: key, reason: "sources disagree on \(Set(conflicts.filter { $0.key == key }.map(\.field)).sorted().joined(separator: ", ")): both values kept, flagged for review"))
-            }
-            guard !order.isEmpty else {
-                return RegistryImportResult(inserted: 0, merged: 0, unchanged: unchanged, flagged: 0, issues: issues, batch: nil)
-            }
-            let batch = ImportBatch(kind: batchKind, source: options.source + (options.fileName.isEmpty ? "" : " (\(options.fileName))"),
-                                    actor: options.actor, importedAt: now, recordCount: order.count,
-                                    note: "\(inserted) new, \(mergedCount) merged, \(flagged) flagged, \(rejected.count) rows rejected")
-            let stored = try await self.store.saveRegistryEntries(order.map { merged[$0]! }, conflicts: conflicts, batch: batch, basedOnBatch: basedOn)
-            return RegistryImportResult(inserted: inserted, merged: mergedCount, unchanged: unchanged, flagged: flagged, issues: issues, batch: stored)
+            return RegistryImportResult(inserted: written.inserted, merged: written.merged, unchanged: written.unchanged,
+                                        flagged: written.flagged.count, issues: all, batch: written.batch, waits: feed.waits)
         }
     }
 

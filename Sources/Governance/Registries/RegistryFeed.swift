@@ -1,0 +1,212 @@
+import Foundation
+import GeoKit
+
+/// One checked record of an import, with the line of the file it came from, in the form stores
+/// keep: its fields as one JSON object without those its key implies (``RegistrySchema/isImplied(field:value:kind:key:)``).
+///
+/// The encoding is done where the record is read — on every core, beside the import — so that
+/// the store's single writer only binds values.
+public struct RegistryRow: Sendable {
+    public let line: Int
+    public let kind: RegistryKind
+    public let key: String
+    public let addressCode: String
+    public let category: String?
+    public let tags: String?
+    public let source: String
+    /// Sources of the fields that differ from `source`.
+    public let fieldSources: [String: String]
+    public let needsReview: Bool
+    public let storedFields: String
+
+    public init(line: Int, entry: RegistryEntry) {
+        self.line = line
+        kind = entry.kind
+        key = entry.key
+        addressCode = entry.addressCode
+        category = entry.category
+        tags = entry.fields["tags"]
+        source = entry.source
+        fieldSources = entry.fieldSources
+        needsReview = entry.needsReview
+        storedFields = RegistryFieldsEncoding.encode(entry)
+    }
+
+    /// The record again, as read (for merging with a stored one).
+    public var entry: RegistryEntry {
+        RegistryEntry(kind: kind, key: key, addressCode: addressCode, gridCode: nil,
+                      fields: (try? RegistryFieldsEncoding.decode(storedFields, kind: kind, key: key)) ?? [:],
+                      fieldSources: fieldSources, source: source, importBatch: nil, updatedAt: Date(), needsReview: needsReview)
+    }
+}
+
+/// The fields of a record as stores keep them: a JSON object of text values, without the fields
+/// the record's key implies.
+public enum RegistryFieldsEncoding {
+    public static func encode(_ e: RegistryEntry) -> String {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        bytes.append(UInt8(ascii: "{"))
+        var first = true
+        for (name, value) in e.fields where !RegistrySchema.isImplied(field: name, value: value, kind: e.kind, key: e.key) {
+            if !first { bytes.append(UInt8(ascii: ",")) }
+            first = false
+            string(name, into: &bytes)
+            bytes.append(UInt8(ascii: ":"))
+            string(value, into: &bytes)
+        }
+        bytes.append(UInt8(ascii: "}"))
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    public struct Malformed: Error {}
+
+    public static func decode(_ text: String, kind: RegistryKind, key: String) throws -> [String: String] {
+        guard let object = try JSONParser.parse(text).objectValue else { throw Malformed() }
+        var fields: [String: String] = [:]
+        for (name, value) in object {
+            guard let v = value.stringValue else { throw Malformed() }
+            fields[name] = v
+        }
+        return RegistrySchema.restoringImpliedFields(fields, kind: kind, key: key)
+    }
+
+    private static func string(_ s: String, into bytes: inout [UInt8]) {
+        bytes.append(UInt8(ascii: "\""))
+        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) {
+            bytes.append(contentsOf: s.utf8)
+        } else {
+            let hex = Array("0123456789abcdef".utf8)
+            for b in s.utf8 {
+                switch b {
+                case 0x22: bytes += [0x5C, 0x22]
+                case 0x5C: bytes += [0x5C, 0x5C]
+                case 0x0A: bytes += [0x5C, UInt8(ascii: "n")]
+                case 0x0D: bytes += [0x5C, UInt8(ascii: "r")]
+                case 0x09: bytes += [0x5C, UInt8(ascii: "t")]
+                case 0x00..<0x20: bytes += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]]
+                default: bytes.append(b)
+                }
+            }
+        }
+        bytes.append(UInt8(ascii: "\""))
+    }
+}
+
+/// Checked records on their way to the store, a chunk at a time, so that reading and checking a
+/// file overlaps with writing it and a district's millions of records never sit in memory at once.
+///
+/// The store pulls with ``next()`` from the thread of its write transaction; the producer pushes
+/// from its own thread. `next` blocks until a chunk is there, returns nil at the end, and throws
+/// what the producer finished with (an import refused for bad rows rolls the transaction back).
+public final class RegistryFeed: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var chunks: [[RegistryRow]] = []
+    private var finished = false
+    private var failure: (any Error)?
+    private var closed = false
+    private var producerNote = ""
+    private var storeWaiting: UInt64 = 0
+    private var producerWaiting: UInt64 = 0
+    private let capacity: Int
+
+    /// `capacity`: chunks waiting at most; the producer waits when the store falls behind.
+    public init(capacity: Int = 4) {
+        self.capacity = capacity
+    }
+
+    /// A feed of records already in memory.
+    public convenience init(_ rows: [RegistryRow], note: String = "", chunkSize: Int = 10_000) {
+        self.init(capacity: .max)
+        var start = 0
+        while start < rows.count {
+            _ = send(Array(rows[start..<min(rows.count, start + chunkSize)]))
+            start += chunkSize
+        }
+        finish(note: note)
+    }
+
+    /// Hands a chunk to the store; false when the store has stopped reading (it failed or is done),
+    /// and the producer should stop.
+    @discardableResult
+    public func send(_ chunk: [RegistryRow]) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if chunks.count >= capacity && !closed {
+            let start = DispatchTime.now().uptimeNanoseconds
+            while chunks.count >= capacity && !closed { condition.wait() }
+            producerWaiting += DispatchTime.now().uptimeNanoseconds - start
+        }
+        guard !closed else { return false }
+        if !chunk.isEmpty { chunks.append(chunk) }
+        condition.broadcast()
+        return true
+    }
+
+    /// No more chunks; `error`, if any, is thrown to the store instead of the end. `note` goes into
+    /// the batch's note (rows the producer rejected, say).
+    public func finish(throwing error: (any Error)? = nil, note: String = "") {
+        condition.lock()
+        finished = true
+        failure = error
+        producerNote = note
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    /// The next chunk, nil at the end. Blocks.
+    public func next() throws -> [RegistryRow]? {
+        condition.lock()
+        defer { condition.unlock() }
+        if chunks.isEmpty && !finished {
+            let start = DispatchTime.now().uptimeNanoseconds
+            while chunks.isEmpty && !finished { condition.wait() }
+            storeWaiting += DispatchTime.now().uptimeNanoseconds - start
+        }
+        if !chunks.isEmpty {
+            let chunk = chunks.removeFirst()
+            condition.broadcast()
+            return chunk
+        }
+        if let failure { throw failure }
+        return nil
+    }
+
+    /// What the producer said when it finished.
+    public var note: String {
+        condition.lock()
+        defer { condition.unlock() }
+        return producerNote
+    }
+
+    /// Seconds the store waited for chunks and the producer waited for room: which side bounds the import.
+    public var waits: (store: Double, producer: Double) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (Double(storeWaiting) / 1e9, Double(producerWaiting) / 1e9)
+    }
+
+    /// The store reads no more: a waiting producer is released and further sends return false.
+    public func close() {
+        condition.lock()
+        closed = true
+        chunks.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
+}
+
+/// What a store did with a feed.
+public struct RegistryWriteResult: Sendable {
+    public var inserted = 0
+    /// Records that existed before and changed.
+    public var merged = 0
+    /// Records that existed before and that the import left as they were.
+    public var unchanged = 0
+    /// Records whose sources now disagree: the line that brought the disagreement and the fields.
+    public var flagged: [(key: String, line: Int, fields: [String])] = []
+    /// Nil when nothing was written.
+    public var batch: ImportBatch?
+
+    public init() {}
+}
