@@ -123,6 +123,38 @@ enum SQLiteMigrations {
                 );
                 """)
         }
+        // A district import writes millions of registry rows. SQLite evaluated the CHECK with an IN
+        // list by building a temporary index for every row (it cost more than the insert itself)
+        // and looked up the batch of every row for the foreign key: the kind is now checked by
+        // comparisons, and the batch — written by the store in the same transaction — is not
+        // declared as a foreign key. The key constraint becomes a named unique index, which a
+        // first load can drop and build once at the end.
+        m.registerMigration("0005 registry rows checked cheaply, key index that a bulk load can rebuild") { db in
+            try db.execute(sql: """
+                CREATE TABLE registry_entry_new (
+                  id INTEGER PRIMARY KEY,
+                  kind TEXT NOT NULL CHECK (kind = 'person' OR kind = 'house' OR kind = 'enterprise' OR kind = 'place'),
+                  key TEXT NOT NULL,
+                  address_code TEXT NOT NULL,
+                  category TEXT,
+                  tags TEXT,
+                  fields TEXT NOT NULL,
+                  field_sources TEXT NOT NULL,
+                  source TEXT NOT NULL,
+                  import_batch INTEGER,
+                  updated_at DATETIME NOT NULL,
+                  needs_review INTEGER NOT NULL DEFAULT 0
+                );
+                INSERT INTO registry_entry_new SELECT id, kind, key, address_code, category, tags, fields, field_sources, source,
+                  import_batch, updated_at, needs_review FROM registry_entry;
+                DROP TABLE registry_entry;
+                ALTER TABLE registry_entry_new RENAME TO registry_entry;
+                CREATE UNIQUE INDEX registry_entry_key ON registry_entry(kind, key);
+                CREATE INDEX registry_entry_address ON registry_entry(kind, address_code);
+                CREATE INDEX registry_entry_category ON registry_entry(kind, category);
+                CREATE INDEX registry_entry_review ON registry_entry(kind, needs_review) WHERE needs_review = 1;
+                """)
+        }
         return m
     }
 }

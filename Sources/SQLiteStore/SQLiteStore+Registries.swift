@@ -66,16 +66,16 @@ extension SQLiteStore {
         }
     }
 
-    /// The secondary indexes of registry_entry, as migration 0003 created them. A large import drops
-    /// them and builds them again at the end (in the same transaction): one sorted build is much
-    /// cheaper than millions of random insertions.
-    static let registrySecondaryIndexes = [
+    /// The indexes of registry_entry, as migration 0005 left them. A first load drops them and builds
+    /// them at the end of its transaction: one sorted build is much cheaper than millions of random
+    /// insertions (the ID numbers of a district come in no useful order).
+    static let registryIndexes = [
+        ("registry_entry_key", "CREATE UNIQUE INDEX registry_entry_key ON registry_entry(kind, key)"),
         ("registry_entry_address", "CREATE INDEX registry_entry_address ON registry_entry(kind, address_code)"),
         ("registry_entry_category", "CREATE INDEX registry_entry_category ON registry_entry(kind, category)"),
         ("registry_entry_review", "CREATE INDEX registry_entry_review ON registry_entry(kind, needs_review) WHERE needs_review = 1"),
     ]
-    /// Records written (into a table holding fewer) before an import switches to dropping and
-    /// rebuilding the secondary indexes.
+    /// Below this many stored records an import counts as a first load.
     static let bulkThreshold = 50_000
 
     public func writeRegistry(_ kind: RegistryKind, feed: RegistryFeed, batch: ImportBatch, basedOnBatch: Int64?) async throws -> RegistryWriteResult {
@@ -86,28 +86,35 @@ extension SQLiteStore {
             let batchID = batch.id!
             var dates = DateText()
             let time = dates(batch.importedAt)
-            // The key index finds the records stored before (and repeated keys of this feed): a row
-            // that does not go in is merged with what is there.
-            var insert = BulkStatement(try db.cachedStatement(sql: """
-                INSERT INTO registry_entry (kind, key, address_code, category, tags, fields, field_sources, source, import_batch, updated_at, needs_review)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, key) DO NOTHING
-                """))
+            // A first load (into a table that holds little) goes without indexes and finds repeated
+            // keys in memory; any other import lets the key index find the records stored before.
+            let bulkLoad = try (Int.fetchOne(db, sql: "SELECT count(*) FROM registry_entry") ?? 0) < Self.bulkThreshold
+            var rowids: [String: Int64] = [:]
+            if bulkLoad {
+                let stored = try Row.fetchCursor(db, sql: "SELECT key, id FROM registry_entry WHERE kind = ?", arguments: [kind.rawValue])
+                while let row = try stored.next() { rowids[row[0]] = row[1] }
+                for (name, _) in Self.registryIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(name)") }
+            }
+            let columns = "kind, key, address_code, category, tags, fields, field_sources, source, import_batch, updated_at, needs_review"
+            var insert = BulkStatement(try db.cachedStatement(sql: bulkLoad
+                ? "INSERT INTO registry_entry (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+                : "INSERT INTO registry_entry (\(columns)) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(kind, key) DO NOTHING"))
             let update = try db.cachedStatement(sql: """
                 UPDATE registry_entry SET address_code = ?, category = ?, tags = ?, fields = ?, field_sources = ?, source = ?,
-                  import_batch = ?, updated_at = ?, needs_review = ? WHERE kind = ? AND key = ?
+                  import_batch = ?, updated_at = ?, needs_review = ? WHERE id = ?
                 """)
             let claim = try db.cachedStatement(sql: """
                 INSERT OR IGNORE INTO field_conflict (kind, key, field, value, source, import_batch, observed_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """)
-            // Worth it only for a first large load: a later import into a full table would pay for
-            // rebuilding the indexes of everything already there.
-            let storedBefore = try Int.fetchOne(db, sql: "SELECT count(*) FROM registry_entry") ?? 0
-            var bulkLoad = false
             var result = RegistryWriteResult()
             var flagged: [String: Int] = [:]
             while let chunk = try feed.next() {
                 var clashes: [RegistryRow] = []
                 for row in chunk {
+                    if bulkLoad && rowids[row.key] != nil {
+                        clashes.append(row)
+                        continue
+                    }
                     insert.text(kind.rawValue)
                     insert.text(row.key)
                     insert.text(row.addressCode)
@@ -120,14 +127,22 @@ extension SQLiteStore {
                     insert.text(time)
                     insert.integer(row.needsReview ? 1 : 0)
                     try insert.step(db)
-                    if db.changesCount == 0 { clashes.append(row) } else { result.inserted += 1 }
+                    if db.changesCount == 0 {
+                        clashes.append(row)
+                    } else {
+                        result.inserted += 1
+                        if bulkLoad { rowids[row.key] = db.lastInsertedRowID }
+                    }
                 }
                 for row in clashes {
                     var incoming = row.entry
                     incoming.importBatch = batchID
                     incoming.updatedAt = batch.importedAt
-                    guard let stored = try Row.fetchOne(db, sql: "SELECT \(Self.entryColumns) FROM registry_entry WHERE kind = ? AND key = ?",
-                                                        arguments: [kind.rawValue, incoming.key]).map(Self.entry) else { continue }
+                    let storedRow = bulkLoad
+                        ? try Row.fetchOne(db, sql: "SELECT id, \(Self.entryColumns) FROM registry_entry WHERE id = ?", arguments: [rowids[row.key]])
+                        : try Row.fetchOne(db, sql: "SELECT id, \(Self.entryColumns) FROM registry_entry WHERE kind = ? AND key = ?", arguments: [kind.rawValue, row.key])
+                    guard let storedRow else { continue }
+                    let stored = try Self.entry(storedRow)
                     let outcome = try ProvenanceMerge.resolve(stored: stored, incoming: incoming) {
                         try Self.fieldConflicts(kind, key: incoming.key, in: db)
                     }
@@ -142,9 +157,10 @@ extension SQLiteStore {
                     case .repeated(let m, let c):
                         (merged, claims) = (m, c)
                     }
+                    let id: Int64 = storedRow["id"]
                     try update.execute(arguments: [merged.addressCode, merged.category, merged.fields["tags"], RegistryFieldsEncoding.encode(merged),
                                                    Self.json(merged.fieldSources, omitting: merged.source), merged.source, batchID, time,
-                                                   merged.needsReview ? 1 : 0, kind.rawValue, merged.key])
+                                                   merged.needsReview ? 1 : 0, id])
                     for c in claims {
                         try claim.execute(arguments: [kind.rawValue, c.key, c.field, c.value, c.source, c.importBatch, c.observedAt])
                     }
@@ -158,12 +174,8 @@ extension SQLiteStore {
                         }
                     }
                 }
-                if !bulkLoad && storedBefore < Self.bulkThreshold && result.inserted >= Self.bulkThreshold {
-                    for (name, _) in Self.registrySecondaryIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(name)") }
-                    bulkLoad = true
-                }
             }
-            if bulkLoad { for (_, create) in Self.registrySecondaryIndexes { try db.execute(sql: create) } }
+            if bulkLoad { for (_, create) in Self.registryIndexes { try db.execute(sql: create) } }
             let written = result.inserted + result.merged
             guard written > 0 || !result.flagged.isEmpty else {
                 try db.execute(sql: "DELETE FROM import_batch WHERE id = ?", arguments: [batchID])

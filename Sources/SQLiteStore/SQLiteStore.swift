@@ -35,6 +35,16 @@ public final class SQLiteStore: CityBrainStore {
         try SQLiteMigrations.migrator.migrate(database)
     }
 
+    /// Applies the migrations up to and including `name` only (to test upgrades of older files).
+    func migrate(upTo name: String) throws {
+        try SQLiteMigrations.migrator.migrate(database, upTo: name)
+    }
+
+    /// Runs raw SQL (for tests that build an older file's content).
+    func execute(_ sql: String) async throws {
+        try await database.write { db in try db.execute(sql: sql) }
+    }
+
     // MARK: regions
 
     public func loadRegions() async throws -> [Region] {

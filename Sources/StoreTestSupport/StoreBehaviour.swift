@@ -257,6 +257,18 @@ public enum StoreBehaviour {
         #expect(try await store.entriesNeedingReview(.house, limit: 100).map(\.key).sorted() == ["H0", "H10000", "H20000", "H30000", "H40000", "H5", "H50000"])
         #expect(try await store.registryEntries(.house, keys: ["H59999"]).first?.fields["use"] == "vacant")
         #expect(try await store.registryEntries(.house, keys: ["H5"]).first?.fields["use"] == "vacant")
+
+        // Into a full table the key index finds what is stored: a correction, a disagreement, a newcomer.
+        func house(_ key: String, _ use: String, _ source: String) -> RegistryRow {
+            RegistryRow(line: 2, entry: RegistryEntry(kind: .house, key: key, addressCode: "A1", gridCode: nil, fields: ["use": use], fieldSources: [:],
+                                                      source: source, importBatch: nil, updatedAt: t1))
+        }
+        let later = try await store.writeRegistry(.house, feed: RegistryFeed([house("H1", "rented", "住建"), house("H2", "commercial", "市场监管"), house("H60000", "vacant", "住建")]),
+                                                  batch: ImportBatch(kind: "houses", source: "h2.csv", actor: "t", importedAt: t1, recordCount: 0), basedOnBatch: result.batch?.id)
+        #expect(later.inserted == 1 && later.merged == 2 && later.flagged.map(\.key) == ["H2"])
+        #expect(try await store.registryEntries(.house, keys: ["H1"]).first?.fields["use"] == "rented")
+        #expect(try await store.registryEntries(.house, keys: ["H2"]).first?.needsReview == true)
+        #expect(try await store.registryCount(.house) == 60_001)
     }
 
     @Sendable static func staleWrite(_ make: Factory) async throws {

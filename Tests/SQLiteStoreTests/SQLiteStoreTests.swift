@@ -1,6 +1,6 @@
 import Foundation
 import Governance
-import SQLiteStore
+@testable import SQLiteStore
 import StoreTestSupport
 import Testing
 
@@ -21,12 +21,38 @@ struct SQLiteStoreTests {
         try await check(Self.factory)
     }
 
-    @Test("a bulk registry load leaves the secondary indexes in place")
+    @Test("a bulk registry load leaves the key and secondary indexes in place")
     func indexesAfterBulkLoad() async throws {
         let store = try await Self.factory() as! SQLiteStore
         try await StoreBehaviour.largeRegistryBatch { store }
         let names = try await store.indexNames(on: "registry_entry")
-        #expect(Set(["registry_entry_address", "registry_entry_category", "registry_entry_review"]).isSubset(of: Set(names)))
+        #expect(Set(names) == ["registry_entry_key", "registry_entry_address", "registry_entry_category", "registry_entry_review"])
+    }
+
+    @Test("registry records written before migration 0005 survive it, key uniqueness included")
+    func registryMigration() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("citybrain-tests-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let store = try SQLiteStore(path: folder.appendingPathComponent("old.sqlite").path)
+        try store.migrate(upTo: "0004 administrator-defined layers")
+        try await store.execute("""
+            INSERT INTO import_batch (id, kind, source, actor, imported_at, record_count) VALUES (1, 'people', '公安', 't', '2026-01-01 00:00:00.000', 1);
+            INSERT INTO registry_entry (kind, key, address_code, category, tags, fields, field_sources, source, import_batch, updated_at, needs_review)
+            VALUES ('person', '11010519491231002X', 'A1', 'registered', '低保', '{"name":"王五","id_number":"11010519491231002X","tags":"低保"}', '{}', '公安', 1,
+                    '2026-01-01 00:00:00.000', 1);
+            """)
+        try await store.migrate()
+        let e = try #require(try await store.registryEntries(.person, keys: ["11010519491231002X"]).first)
+        #expect(e.fields["name"] == "王五" && e.fields["sex"] == "female" && e.tags == ["低保"] && e.needsReview && e.importBatch == 1)
+        await #expect(throws: (any Error).self) {
+            try await store.execute("""
+                INSERT INTO registry_entry (kind, key, address_code, fields, field_sources, source, updated_at)
+                VALUES ('person', '11010519491231002X', 'A2', '{}', '{}', 'x', '2026-01-02 00:00:00.000')
+                """)
+        }
+        await #expect(throws: (any Error).self) {
+            try await store.execute("INSERT INTO registry_entry (kind, key, address_code, fields, field_sources, source, updated_at) VALUES ('alien', 'k', 'A', '{}', '{}', 'x', 'now')")
+        }
     }
 
     @Test("data survives closing and reopening the file")
