@@ -21,6 +21,8 @@ public final class SQLiteStore: CityBrainStore {
             // Imports insert millions of rows in random key order: with SQLite's default 2 MB page
             // cache, index pages are evicted (written to the WAL) mid-transaction again and again.
             try db.execute(sql: "PRAGMA cache_size = -262144")
+            // A first registry load builds its indexes at the end: SQLite's sorter may use the other cores.
+            try db.execute(sql: "PRAGMA threads = \(min(4, ProcessInfo.processInfo.activeProcessorCount))")
         }
         configuration.busyMode = .timeout(10)
         self.path = path

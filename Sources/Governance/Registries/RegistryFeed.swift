@@ -99,20 +99,12 @@ public enum RegistryFieldsEncoding {
 /// The store pulls with ``next()`` from the thread of its write transaction; the producer pushes
 /// from its own thread. `next` blocks until a chunk is there, returns nil at the end, and throws
 /// what the producer finished with (an import refused for bad rows rolls the transaction back).
-public final class RegistryFeed: @unchecked Sendable {
-    private let condition = NSCondition()
-    private var chunks: [[RegistryRow]] = []
-    private var finished = false
-    private var failure: (any Error)?
-    private var closed = false
-    private var producerNote = ""
-    private var storeWaiting: UInt64 = 0
-    private var producerWaiting: UInt64 = 0
-    private let capacity: Int
+public final class RegistryFeed: Sendable {
+    private let chunks: HandOff<[RegistryRow]>
 
     /// `capacity`: chunks waiting at most; the producer waits when the store falls behind.
     public init(capacity: Int = 4) {
-        self.capacity = capacity
+        chunks = HandOff(capacity: capacity)
     }
 
     /// A feed of records already in memory.
@@ -120,7 +112,7 @@ public final class RegistryFeed: @unchecked Sendable {
         self.init(capacity: .max)
         var start = 0
         while start < rows.count {
-            _ = send(Array(rows[start..<min(rows.count, start + chunkSize)]))
+            send(Array(rows[start..<min(rows.count, start + chunkSize)]))
             start += chunkSize
         }
         finish(note: note)
@@ -130,69 +122,109 @@ public final class RegistryFeed: @unchecked Sendable {
     /// and the producer should stop.
     @discardableResult
     public func send(_ chunk: [RegistryRow]) -> Bool {
-        condition.lock()
-        defer { condition.unlock() }
-        if chunks.count >= capacity && !closed {
-            let start = DispatchTime.now().uptimeNanoseconds
-            while chunks.count >= capacity && !closed { condition.wait() }
-            producerWaiting += DispatchTime.now().uptimeNanoseconds - start
-        }
-        guard !closed else { return false }
-        if !chunk.isEmpty { chunks.append(chunk) }
-        condition.broadcast()
-        return true
+        chunk.isEmpty ? !chunks.isClosed : chunks.send(chunk)
     }
 
     /// No more chunks; `error`, if any, is thrown to the store instead of the end. `note` goes into
     /// the batch's note (rows the producer rejected, say).
     public func finish(throwing error: (any Error)? = nil, note: String = "") {
+        chunks.finish(throwing: error, note: note)
+    }
+
+    /// The next chunk, nil at the end. Blocks.
+    public func next() throws -> [RegistryRow]? { try chunks.next() }
+
+    /// What the producer said when it finished.
+    public var note: String { chunks.note }
+
+    /// Seconds the store waited for chunks and the producer waited for room: which side bounds the import.
+    public var waits: (store: Double, producer: Double) { chunks.waits }
+
+    /// The store reads no more: a waiting producer is released and further sends return false.
+    public func close() { chunks.close() }
+}
+
+/// A bounded queue between two threads that block: one sends, one takes.
+final class HandOff<Element: Sendable>: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var items: [Element] = []
+    private var finished = false
+    private var failure: (any Error)?
+    private var closed = false
+    private var finishingNote = ""
+    private var takerWaiting: UInt64 = 0
+    private var senderWaiting: UInt64 = 0
+    private let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = capacity
+    }
+
+    /// False when the taker has gone.
+    func send(_ item: Element) -> Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        if items.count >= capacity && !closed {
+            let start = DispatchTime.now().uptimeNanoseconds
+            while items.count >= capacity && !closed { condition.wait() }
+            senderWaiting += DispatchTime.now().uptimeNanoseconds - start
+        }
+        guard !closed else { return false }
+        items.append(item)
+        condition.broadcast()
+        return true
+    }
+
+    func finish(throwing error: (any Error)? = nil, note: String = "") {
         condition.lock()
         finished = true
         failure = error
-        producerNote = note
+        finishingNote = note
         condition.broadcast()
         condition.unlock()
     }
 
-    /// The next chunk, nil at the end. Blocks.
-    public func next() throws -> [RegistryRow]? {
+    func next() throws -> Element? {
         condition.lock()
         defer { condition.unlock() }
-        if chunks.isEmpty && !finished {
+        if items.isEmpty && !finished {
             let start = DispatchTime.now().uptimeNanoseconds
-            while chunks.isEmpty && !finished { condition.wait() }
-            storeWaiting += DispatchTime.now().uptimeNanoseconds - start
+            while items.isEmpty && !finished { condition.wait() }
+            takerWaiting += DispatchTime.now().uptimeNanoseconds - start
         }
-        if !chunks.isEmpty {
-            let chunk = chunks.removeFirst()
+        if !items.isEmpty {
+            let item = items.removeFirst()
             condition.broadcast()
-            return chunk
+            return item
         }
         if let failure { throw failure }
         return nil
     }
 
-    /// What the producer said when it finished.
-    public var note: String {
-        condition.lock()
-        defer { condition.unlock() }
-        return producerNote
-    }
-
-    /// Seconds the store waited for chunks and the producer waited for room: which side bounds the import.
-    public var waits: (store: Double, producer: Double) {
-        condition.lock()
-        defer { condition.unlock() }
-        return (Double(storeWaiting) / 1e9, Double(producerWaiting) / 1e9)
-    }
-
-    /// The store reads no more: a waiting producer is released and further sends return false.
-    public func close() {
+    func close() {
         condition.lock()
         closed = true
-        chunks.removeAll()
+        items.removeAll()
         condition.broadcast()
         condition.unlock()
+    }
+
+    var isClosed: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return closed
+    }
+
+    var note: String {
+        condition.lock()
+        defer { condition.unlock() }
+        return finishingNote
+    }
+
+    var waits: (store: Double, producer: Double) {
+        condition.lock()
+        defer { condition.unlock() }
+        return (Double(takerWaiting) / 1e9, Double(senderWaiting) / 1e9)
     }
 }
 

@@ -48,6 +48,8 @@ public struct RegistryRowReader: Sendable {
     public let options: RegistryImportOptions
     /// The address of a code or of a text, or why there is none.
     let resolveAddress: @Sendable (_ code: String?, _ text: String?) -> (address: AddressReference?, reason: String?)
+    /// Each field of the schema with its column in the file (looked up once, not for every row).
+    private let fieldColumns: [(field: RegistryField, column: Int?)]
 
     public init(schema: RegistrySchema, header: [String], columns: [String: Int], options: RegistryImportOptions,
                 resolveAddress: @escaping @Sendable (_ code: String?, _ text: String?) -> (address: AddressReference?, reason: String?)) {
@@ -58,6 +60,7 @@ public struct RegistryRowReader: Sendable {
         for (field, i) in columns { options.columnNames[field] = header[i] }
         self.options = options
         self.resolveAddress = resolveAddress
+        fieldColumns = schema.fields.map { ($0, columns[$0.name]) }
     }
 
     /// The columns the file must have besides the required fields: an address code or an address text.
@@ -85,24 +88,25 @@ public struct RegistryRowReader: Sendable {
     public func read(_ row: [String], line: Int, at time: Date) -> (entry: RegistryEntry?, issues: [ImportIssue]) {
         var issues: [ImportIssue] = []
         var fields: [String: String] = [:]
+        // Room for every field and the two an ID number gives: no rehashing while the row is read.
+        fields.reserveCapacity(fieldColumns.count + 2)
         var addressCode: String?, addressText: String?
-        for field in schema.fields {
-            let raw = columns[field.name].flatMap { $0 < row.count ? row[$0].trimmingWhitespace : nil } ?? ""
-            let column = options.column(field.name)
+        for (field, index) in fieldColumns {
+            let raw = index.flatMap { $0 < row.count ? row[$0].trimmingWhitespace : nil } ?? ""
             if raw.isEmpty {
-                if field.required { issues.append(ImportIssue(.error, line: line, column: column, reason: "the \(field.name) is empty")) }
+                if field.required { issues.append(ImportIssue(.error, line: line, column: options.column(field.name), reason: "the \(field.name) is empty")) }
                 continue
             }
             do {
                 let (value, warning) = try field.normalize(raw)
-                if let warning { issues.append(ImportIssue(.warning, line: line, column: column, value: raw, reason: warning)) }
+                if let warning { issues.append(ImportIssue(.warning, line: line, column: options.column(field.name), value: raw, reason: warning)) }
                 switch field.name {
                 case "address_code": addressCode = value
                 case "address": addressText = value
                 default: fields[field.name] = value
                 }
             } catch {
-                issues.append(ImportIssue(.error, line: line, column: column, value: raw, reason: error.reason))
+                issues.append(ImportIssue(.error, line: line, column: options.column(field.name), value: raw, reason: error.reason))
             }
         }
         if issues.contains(where: { $0.severity == .error }) { return (nil, issues) }

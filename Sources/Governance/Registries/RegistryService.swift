@@ -60,11 +60,22 @@ public final class RegistryService: Sendable {
         let feed = RegistryFeed()
         let findings = Mutex<[ImportIssue]>([])
         let keepGoing = reader.options.keepGoing
+        // The file is read on one thread while the rows read before are checked on the others.
+        let raws = HandOff<[(fields: [String], line: Int)]>(capacity: 2)
         Thread.detachNewThread {
+            do {
+                while let raw = try nextRows() { guard raws.send(raw) else { return } }
+                raws.finish()
+            } catch {
+                raws.finish(throwing: error)
+            }
+        }
+        Thread.detachNewThread {
+            defer { raws.close() }
             var issues: [ImportIssue] = []
             var rejected = 0
             do {
-                while let raw = try nextRows() {
+                while let raw = try raws.next() {
                     var rows: [RegistryRow] = []
                     rows.reserveCapacity(raw.count)
                     for (_, row, rowIssues) in reader.read(raw, at: time) {
