@@ -83,14 +83,12 @@ struct ImportAddresses: AsyncParsableCommand {
     }
 }
 
-/// Reads a CSV or Excel file through a row reader made for its header, after checking that the
-/// mapping finds every required column. File errors are printed with their position and end the
-/// command (exit status 2): nothing is written.
-func readRows<Row>(
+/// Opens a CSV or Excel file and finds the columns of `mapping`. An unreadable file or missing
+/// columns end the command with the reason (exit status 2), nothing written.
+func openMappedTable(
     _ file: String, sheet: String?, encoding: TextEncoding?, mapping: ColumnMapping, progress: Progress,
-    alsoMissing: ([String: Int]) -> [String] = { _ in [] },
-    reader makeReader: ([String], [String: Int]) -> ([String], Int) -> Row
-) throws -> [Row] {
+    alsoMissing: ([String: Int]) -> [String] = { _ in [] }
+) throws -> (table: any TableSource, columns: [String: Int]) {
     do {
         let table = try openTable(path: file, sheet: sheet, encoding: encoding)
         let (columns, missing) = mapping.resolve(table.header)
@@ -100,6 +98,28 @@ func readRows<Row>(
             printError("\(file):1: required columns missing: \(needed.joined(separator: ", ")); the header has: \(table.header.joined(separator: ", ")) (name them in a --mapping file)")
             throw ExitCode(2)
         }
+        return (table, columns)
+    } catch let error as DataFileError {
+        throw unreadable(error, progress: progress)
+    }
+}
+
+/// Says a file could not be read, and gives the exit status for it.
+func unreadable(_ error: DataFileError, progress: Progress) -> ExitCode {
+    progress.finish()
+    printError("\(error)")
+    printError("Nothing was written.")
+    return ExitCode(2)
+}
+
+/// Reads every row of a CSV or Excel file through `reader`.
+func readRows<Row>(
+    _ file: String, sheet: String?, encoding: TextEncoding?, mapping: ColumnMapping, progress: Progress,
+    alsoMissing: ([String: Int]) -> [String] = { _ in [] },
+    reader makeReader: ([String], [String: Int]) -> ([String], Int) -> Row
+) throws -> [Row] {
+    let (table, columns) = try openMappedTable(file, sheet: sheet, encoding: encoding, mapping: mapping, progress: progress, alsoMissing: alsoMissing)
+    do {
         let read = makeReader(table.header, columns)
         var rows: [Row] = []
         while let record = try table.next() {
@@ -107,11 +127,8 @@ func readRows<Row>(
             if rows.count % 50_000 == 0 { progress.update("read \(rows.count) rows (\(table.formatDescription))") }
         }
         return rows
-    } catch let error as DataFileError {
-        progress.finish()
-        printError("\(error)")
-        printError("Nothing was written.")
-        throw ExitCode(2)
+    } catch {
+        throw unreadable(error, progress: progress)
     }
 }
 

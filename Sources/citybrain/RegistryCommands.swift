@@ -30,24 +30,8 @@ struct RegistryImportArguments: ParsableArguments {
         options.keepGoing = keepGoing
         options.fileName = URL(fileURLWithPath: file).lastPathComponent
         options.actor = "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")"
-        let table: any TableSource
-        let columns: [String: Int]
-        do {
-            table = try openTable(path: file, sheet: sheet, encoding: encoding)
-            let (resolved, missing) = columnMapping.resolve(table.header)
-            let needed = missing + (RegistryRowReader.missingAddressColumns(resolved) ? ["address_code or address"] : [])
-            guard needed.isEmpty else {
-                progress.finish()
-                printError("\(file):1: required columns missing: \(needed.joined(separator: ", ")); the header has: \(table.header.joined(separator: ", ")) (name them in a --mapping file)")
-                throw ExitCode(2)
-            }
-            columns = resolved
-        } catch let error as DataFileError {
-            progress.finish()
-            printError("\(error)")
-            printError("Nothing was written.")
-            throw ExitCode(2)
-        }
+        let (table, columns) = try openMappedTable(file, sheet: sheet, encoding: encoding, mapping: columnMapping, progress: progress,
+                                                   alsoMissing: { RegistryRowReader.missingAddressColumns($0) ? ["address_code or address"] : [] })
         let reader = RegistryRowReader(schema: schema, header: table.header, columns: columns, options: options,
                                        resolveAddress: registries.addressResolver(minimumScore: 0.75))
         options = reader.options
@@ -62,10 +46,7 @@ struct RegistryImportArguments: ParsableArguments {
             try reportFindings(rejected.issues, file: file, rejects: rejects)
             throw refusal(rejected.issues)
         } catch let error as DataFileError {
-            progress.finish()
-            printError("\(error)")
-            printError("Nothing was written.")
-            throw ExitCode(2)
+            throw unreadable(error, progress: progress)
         }
     }
 }

@@ -44,19 +44,18 @@ public struct RegistryRow: Sendable {
 /// the record's key implies.
 public enum RegistryFieldsEncoding {
     public static func encode(_ e: RegistryEntry) -> String {
-        var bytes: [UInt8] = []
-        bytes.reserveCapacity(256)
-        bytes.append(UInt8(ascii: "{"))
+        var w = JSONWriter(reservingCapacity: 256)
+        w.raw("{")
         var first = true
         for (name, value) in e.fields where !RegistrySchema.isImplied(field: name, value: value, kind: e.kind, key: e.key) {
-            if !first { bytes.append(UInt8(ascii: ",")) }
+            if !first { w.raw(",") }
             first = false
-            string(name, into: &bytes)
-            bytes.append(UInt8(ascii: ":"))
-            string(value, into: &bytes)
+            w.string(name)
+            w.raw(":")
+            w.string(value)
         }
-        bytes.append(UInt8(ascii: "}"))
-        return String(decoding: bytes, as: UTF8.self)
+        w.raw("}")
+        return w.string
     }
 
     public struct Malformed: Error {}
@@ -69,27 +68,6 @@ public enum RegistryFieldsEncoding {
             fields[name] = v
         }
         return RegistrySchema.restoringImpliedFields(fields, kind: kind, key: key)
-    }
-
-    private static func string(_ s: String, into bytes: inout [UInt8]) {
-        bytes.append(UInt8(ascii: "\""))
-        if s.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x22 && $0 != 0x5C }) {
-            bytes.append(contentsOf: s.utf8)
-        } else {
-            let hex = Array("0123456789abcdef".utf8)
-            for b in s.utf8 {
-                switch b {
-                case 0x22: bytes += [0x5C, 0x22]
-                case 0x5C: bytes += [0x5C, 0x5C]
-                case 0x0A: bytes += [0x5C, UInt8(ascii: "n")]
-                case 0x0D: bytes += [0x5C, UInt8(ascii: "r")]
-                case 0x09: bytes += [0x5C, UInt8(ascii: "t")]
-                case 0x00..<0x20: bytes += [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0xF)]]
-                default: bytes.append(b)
-                }
-            }
-        }
-        bytes.append(UInt8(ascii: "\""))
     }
 }
 
