@@ -217,6 +217,8 @@ public struct RegistryWriteResult: Sendable {
     public var flagged: [(key: String, line: Int, fields: [String])] = []
     /// Nil when nothing was written.
     public var batch: ImportBatch?
+    /// Seconds spent building indexes after the rows were in (a first load builds them at the end).
+    public var indexing = 0.0
 
     public init() {}
 }

@@ -31,6 +31,8 @@ public struct RegistryImportResult: Sendable {
     public var batch: ImportBatch?
     /// Seconds the store waited for checked rows, and the reading waited for the store.
     public var waits: (store: Double, producer: Double) = (0, 0)
+    /// Seconds the store spent building indexes at the end.
+    public var indexing = 0.0
 }
 
 public struct RegistryImportRejected: Error, CustomStringConvertible {

@@ -121,7 +121,8 @@ public final class RegistryService: Sendable {
                                        reason: "sources disagree on \(f.fields.joined(separator: ", ")): both values kept, flagged for review"))
             }
             return RegistryImportResult(inserted: written.inserted, merged: written.merged, unchanged: written.unchanged,
-                                        flagged: written.flagged.count, issues: all, batch: written.batch, waits: feed.waits)
+                                        flagged: written.flagged.count, issues: all, batch: written.batch, waits: feed.waits,
+                                        indexing: written.indexing)
         }
     }
 
