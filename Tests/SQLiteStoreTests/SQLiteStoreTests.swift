@@ -29,6 +29,22 @@ struct SQLiteStoreTests {
         #expect(Set(names) == ["registry_entry_key", "registry_entry_address", "registry_entry_category", "registry_entry_review"])
     }
 
+    struct Broken: Error {}
+
+    @Test("a first load that fails leaves the indexes it dropped in place")
+    func indexesAfterFailedBulkLoad() async throws {
+        let store = try await Self.factory() as! SQLiteStore
+        let feed = RegistryFeed()
+        feed.send([RegistryRow(line: 2, entry: RegistryEntry(kind: .place, key: "P1", addressCode: "A1", gridCode: nil, fields: ["name": "加油站", "kind": "加油站"],
+                                                             fieldSources: [:], source: "应急", importBatch: nil, updatedAt: Date()))])
+        feed.finish(throwing: Broken())
+        await #expect(throws: Broken.self) {
+            _ = try await store.writeRegistry(.place, feed: feed, batch: ImportBatch(kind: "places", source: "p.csv", actor: "t", importedAt: Date(), recordCount: 0), basedOnBatch: nil)
+        }
+        #expect(Set(try await store.indexNames(on: "registry_entry")) == ["registry_entry_key", "registry_entry_address", "registry_entry_category", "registry_entry_review"])
+        #expect(try await store.registryCount(.place) == 0)
+    }
+
     @Test("registry records written before migration 0005 survive it, key uniqueness included")
     func registryMigration() async throws {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("citybrain-tests-\(UUID().uuidString)")
