@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/CoreOffice/XMLCoder", from: "0.18.2"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // Geometry, GeoJSON, spatial indexes and datum transforms: standard library and Foundation only.
@@ -27,7 +28,8 @@ let package = Package(
             .product(name: "XMLCoder", package: "XMLCoder"),
         ]),
         // The domain: regions, grids, grid workers and the store protocols ("ports") it needs.
-        .target(name: "Governance", dependencies: ["GeoKit"]),
+        // swift-crypto: the audit trail's hash chain.
+        .target(name: "Governance", dependencies: ["GeoKit", .product(name: "Crypto", package: "swift-crypto")]),
         // The embedded default store.
         .target(
             name: "SQLiteStore",

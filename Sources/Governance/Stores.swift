@@ -151,7 +151,15 @@ public protocol LayerStore: Sendable {
 }
 
 /// Everything CityBrain keeps, behind one value handed to the services at start-up.
-public protocol CityBrainStore: RegionStore, GridWorkerStore, AddressStore, RegistryStore, LayerStore, SettingsStore {
+/// The audit trail: appended to, read, never changed.
+public protocol AuditStore: Sendable {
+    /// Appends entries to the hash chain, atomically.
+    func appendAudit(_ records: [AuditRecord]) async throws -> [AuditEntry]
+    /// Entries in sequence order, from `sequence` on.
+    func auditEntries(from sequence: Int64, limit: Int) async throws -> [AuditEntry]
+}
+
+public protocol CityBrainStore: RegionStore, GridWorkerStore, AddressStore, RegistryStore, LayerStore, SettingsStore, AuditStore {
     /// Applies pending migrations.
     func migrate() async throws
 }

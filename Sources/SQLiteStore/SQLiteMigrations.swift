@@ -155,6 +155,30 @@ enum SQLiteMigrations {
                 CREATE INDEX registry_entry_review ON registry_entry(kind, needs_review) WHERE needs_review = 1;
                 """)
         }
+        // The audit trail refuses changes and removals through SQL; the hash chain shows any made
+        // around it (`citybrain audit verify`).
+        m.registerMigration("0006 audit trail") { db in
+            try db.execute(sql: """
+                CREATE TABLE audit_entry (
+                  sequence INTEGER PRIMARY KEY,
+                  -- milliseconds since 1970, exactly what the hash counts
+                  time INTEGER NOT NULL,
+                  actor TEXT NOT NULL,
+                  action TEXT NOT NULL,
+                  target TEXT NOT NULL,
+                  purpose TEXT,
+                  request_id TEXT,
+                  previous_hash TEXT NOT NULL,
+                  hash TEXT NOT NULL
+                );
+                CREATE INDEX audit_entry_actor ON audit_entry(actor, time);
+                CREATE INDEX audit_entry_target ON audit_entry(target, time);
+                CREATE TRIGGER audit_entry_no_update BEFORE UPDATE ON audit_entry
+                  BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be changed'); END;
+                CREATE TRIGGER audit_entry_no_delete BEFORE DELETE ON audit_entry
+                  BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be changed'); END;
+                """)
+        }
         return m
     }
 }

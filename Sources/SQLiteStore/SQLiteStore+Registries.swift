@@ -191,6 +191,7 @@ extension SQLiteStore {
             batch.recordCount = written
             batch.note = note
             try db.execute(sql: "UPDATE import_batch SET record_count = ?, note = ? WHERE id = ?", arguments: [written, note, batchID])
+            try Self.auditImport(batch, in: db)
             result.batch = batch
             return result
         }

@@ -122,6 +122,7 @@ public final class SQLiteStore: CityBrainStore {
                     r.geometry.area, WKB.encode(r.geometry),
                 ])
             }
+            try Self.auditImport(batch, in: db)
             return batch
         }
     }
@@ -169,6 +170,7 @@ public final class SQLiteStore: CityBrainStore {
                 try clear.execute(arguments: [id])
                 for g in Set(w.gridCodes).sorted() { try assign.execute(arguments: [id, g.rawValue]) }
             }
+            try Self.auditImport(batch, in: db)
             return batch
         }
     }
@@ -258,6 +260,7 @@ public final class SQLiteStore: CityBrainStore {
             }
             let alias = try db.cachedStatement(sql: "INSERT OR IGNORE INTO place_alias (kind, name, current_name, import_batch) VALUES (?, ?, ?, ?)")
             for a in aliases { try alias.execute(arguments: [a.kind.label, a.name, a.currentName, batch.id]) }
+            try Self.auditImport(batch, in: db)
             return batch
         }
     }

@@ -2,7 +2,7 @@ import DemoData
 import Foundation
 import GeoKit
 import Governance
-import SQLiteStore
+@testable import SQLiteStore
 import Testing
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -262,6 +262,31 @@ struct CLITests {
         let renamed = try run(["import", "people", other.path, "--source", "公安", "--database", db, "--keep-going"])
         #expect(renamed.output.contains("17998 merged, 0 unchanged, 0 flagged for review; 1 rows rejected"), "\(renamed.output)")
         #expect(try await store.registryEntries(.person, keys: [first]).first?.fields["name"] == "改名0")
+    }
+
+    @Test("audit verify: the demo's imports form an intact chain; an edit or a cut-off end is reported")
+    func auditVerify() async throws {
+        let folder = try temporaryFolder()
+        let db = folder.appendingPathComponent("demo.sqlite").path
+        #expect(try run(["demo", "--preset", "tiny", "--no-serve", "--database", db]).status == 0)
+        let intact = try run(["audit", "verify", "--database", db])
+        #expect(intact.status == 0, "\(intact.errors)")
+        #expect(intact.output.contains("the chain is intact"))
+        let head = try #require(intact.output.split(separator: " ").last.map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) })
+        #expect(head.count == 64)
+        let store = try SQLiteStore(path: db)
+        let count = try await store.auditEntries(from: 1, limit: 100).count
+        #expect(count >= 6, "regions, grid workers, addresses and four registries are imports")
+        #expect(try run(["audit", "verify", "--database", db, "--expect-head", head]).status == 0)
+        // Someone with the file removes the last entry, around the guard.
+        try await store.execute("DROP TRIGGER audit_entry_no_delete; DELETE FROM audit_entry WHERE sequence = \(count)")
+        let cut = try run(["audit", "verify", "--database", db])
+        #expect(cut.status == 0, "the chain alone cannot see its end cut off")
+        let checked = try run(["audit", "verify", "--database", db, "--expect-head", head])
+        #expect(checked.status == 1 && checked.errors.contains("entries were removed at the end"), "\(checked.errors)")
+        try await store.execute("DROP TRIGGER audit_entry_no_update; UPDATE audit_entry SET actor = 'someone' WHERE sequence = 2")
+        let edited = try run(["audit", "verify", "--database", db])
+        #expect(edited.status == 1 && edited.errors.contains("entry 2 was changed"), "\(edited.errors)")
     }
 
     @Test("a syntax error in the file is reported with its line")

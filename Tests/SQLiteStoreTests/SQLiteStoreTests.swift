@@ -31,6 +31,31 @@ struct SQLiteStoreTests {
 
     struct Broken: Error {}
 
+    @Test("imports enter the audit trail in their own transaction; the trail refuses changes; changes made around it are found")
+    func auditTrail() async throws {
+        let store = try await Self.factory() as! SQLiteStore
+        let feed = RegistryFeed([RegistryRow(line: 2, entry: RegistryEntry(kind: .place, key: "P1", addressCode: "A1", gridCode: nil, fields: ["name": "加油站", "kind": "加油站"],
+                                                                           fieldSources: [:], source: "应急", importBatch: nil, updatedAt: Date()))])
+        let written = try await store.writeRegistry(.place, feed: feed, batch: ImportBatch(kind: "places", source: "应急 (p.csv)", actor: "cli:tester", importedAt: Date(), recordCount: 0), basedOnBatch: nil)
+        let appended = try await store.appendAudit([AuditRecord(actor: "auditor", action: "read.person", target: "person:1", purpose: "核查", requestID: "req-1")])
+        let entries = try await store.auditEntries(from: 1, limit: 10)
+        #expect(entries.count == 2 && entries == [entries[0], appended[0]])
+        #expect(entries[0].record.action == "import.places" && entries[0].record.target == "batch:\(written.batch!.id!)" && entries[0].record.actor == "cli:tester")
+        #expect(AuditChain.verify(entries).isEmpty)
+        // A refused import leaves no entry.
+        let failing = RegistryFeed()
+        failing.finish(throwing: Broken())
+        await #expect(throws: Broken.self) {
+            _ = try await store.writeRegistry(.place, feed: failing, batch: ImportBatch(kind: "places", source: "x", actor: "t", importedAt: Date(), recordCount: 0), basedOnBatch: written.batch?.id)
+        }
+        #expect(try await store.auditEntries(from: 1, limit: 10).count == 2)
+        await #expect(throws: (any Error).self) { try await store.execute("UPDATE audit_entry SET actor = 'x' WHERE sequence = 1") }
+        await #expect(throws: (any Error).self) { try await store.execute("DELETE FROM audit_entry WHERE sequence = 1") }
+        // Someone with the file drops the guard and edits: the chain shows where.
+        try await store.execute("DROP TRIGGER audit_entry_no_update; UPDATE audit_entry SET purpose = '其他' WHERE sequence = 2")
+        #expect(AuditChain.verify(try await store.auditEntries(from: 1, limit: 10)) == [.modified(sequence: 2)])
+    }
+
     @Test("a first load that fails leaves the indexes it dropped in place")
     func indexesAfterFailedBulkLoad() async throws {
         let store = try await Self.factory() as! SQLiteStore

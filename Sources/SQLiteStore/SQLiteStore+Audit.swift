@@ -1,0 +1,52 @@
+import Foundation
+import GRDB
+import Governance
+
+extension SQLiteStore {
+    public func appendAudit(_ records: [AuditRecord]) async throws -> [AuditEntry] {
+        try await database.write { db in try Self.appendAudit(records, in: db) }
+    }
+
+    /// Appends to the chain inside the caller's transaction, so that a write and its audit entry
+    /// are stored together or not at all.
+    static func appendAudit(_ records: [AuditRecord], in db: Database) throws -> [AuditEntry] {
+        var previous = try Row.fetchOne(db, sql: "SELECT sequence, hash FROM audit_entry ORDER BY sequence DESC LIMIT 1")
+            .map { (sequence: $0["sequence"] as Int64, hash: $0["hash"] as String) }
+        let insert = try db.cachedStatement(sql: """
+            INSERT INTO audit_entry (sequence, time, actor, action, target, purpose, request_id, previous_hash, hash)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """)
+        var entries: [AuditEntry] = []
+        for var record in records {
+            // Kept to the millisecond, as the hash counts it.
+            let milliseconds = Int64((record.time.timeIntervalSince1970 * 1000).rounded())
+            record.time = Date(timeIntervalSince1970: Double(milliseconds) / 1000)
+            let entry = AuditChain.entry(after: previous, record)
+            try insert.execute(arguments: [entry.sequence, milliseconds, record.actor, record.action, record.target, record.purpose,
+                                           record.requestID, entry.previousHash, entry.hash])
+            previous = (entry.sequence, entry.hash)
+            entries.append(entry)
+        }
+        return entries
+    }
+
+    /// An import as an entry of the audit trail, in the import's own transaction.
+    static func auditImport(_ batch: ImportBatch, in db: Database) throws {
+        _ = try appendAudit([AuditRecord(time: batch.importedAt, actor: batch.actor, action: "import." + batch.kind.replacingOccurrences(of: " ", with: "-"),
+                                         target: "batch:\(batch.id ?? 0)", purpose: batch.source)], in: db)
+    }
+
+    public func auditEntries(from sequence: Int64, limit: Int) async throws -> [AuditEntry] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM audit_entry WHERE sequence >= ? ORDER BY sequence LIMIT ?", arguments: [sequence, limit])
+                .map(Self.auditEntry)
+        }
+    }
+
+    static func auditEntry(_ row: Row) -> AuditEntry {
+        AuditEntry(sequence: row["sequence"],
+                   record: AuditRecord(time: Date(timeIntervalSince1970: Double(row["time"] as Int64) / 1000), actor: row["actor"], action: row["action"], target: row["target"],
+                                       purpose: row["purpose"], requestID: row["request_id"]),
+                   previousHash: row["previous_hash"], hash: row["hash"])
+    }
+}
