@@ -142,10 +142,10 @@ public struct AddressCensus: Sendable, Hashable {
 /// Layers defined by administrators, and the aggregates layers are drawn from.
 public protocol LayerStore: Sendable {
     func loadLayers() async throws -> [LayerDefinition]
-    /// Adds or replaces a layer by id.
-    func saveLayer(_ layer: LayerDefinition) async throws
-    /// Returns whether a layer was removed.
-    func deleteLayer(_ id: String) async throws -> Bool
+    /// Adds or replaces a layer by id, with its audit entry in the same transaction.
+    func saveLayer(_ layer: LayerDefinition, audit: AuditRecord) async throws
+    /// Returns whether a layer was removed (and audited).
+    func deleteLayer(_ id: String, audit: AuditRecord) async throws -> Bool
     /// How many records of the registry match the rule at each address.
     func registryAddressCounts(_ kind: RegistryKind, rule: LayerRule) async throws -> [(addressCode: String, count: Int)]
 }

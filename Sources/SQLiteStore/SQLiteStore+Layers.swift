@@ -16,20 +16,23 @@ extension SQLiteStore {
         }
     }
 
-    public func saveLayer(_ layer: LayerDefinition) async throws {
+    public func saveLayer(_ layer: LayerDefinition, audit: AuditRecord) async throws {
         let rule = String(decoding: try JSONEncoder().encode(layer.rule), as: UTF8.self)
         try await database.write { db in
             try db.execute(sql: """
                 INSERT INTO layer (id, name, english_name, subject, rule, created_at) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(id) DO UPDATE SET name = excluded.name, english_name = excluded.english_name, subject = excluded.subject, rule = excluded.rule
                 """, arguments: [layer.id, layer.name, layer.englishName, layer.subject.rawValue, rule, Date()])
+            _ = try Self.appendAudit([audit], in: db)
         }
     }
 
-    public func deleteLayer(_ id: String) async throws -> Bool {
+    public func deleteLayer(_ id: String, audit: AuditRecord) async throws -> Bool {
         try await database.write { db in
             try db.execute(sql: "DELETE FROM layer WHERE id = ?", arguments: [id])
-            return db.changesCount > 0
+            guard db.changesCount > 0 else { return false }
+            _ = try Self.appendAudit([audit], in: db)
+            return true
         }
     }
 

@@ -59,7 +59,7 @@ struct ImportAddresses: AsyncParsableCommand {
         options.coordinateSystem = crs
         options.keepGoing = keepGoing
         options.source = URL(fileURLWithPath: file).lastPathComponent
-        options.actor = "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")"
+        options.actor = cliActor
         let territory = services.regions.territory()
         let rows = try readRows(file, sheet: sheet, encoding: encoding, mapping: columnMapping, progress: progress) { header, columns in
             let reader = AddressRowReader(header: header, columns: columns, territory: territory, options: options)

@@ -65,7 +65,7 @@ struct ImportRegions: AsyncParsableCommand {
         options.retireMissing = retireMissing
         options.tolerances = RegionValidationTolerances(overlapSquareMetres: overlapTolerance, gapSquareMetres: gapTolerance)
         options.source = URL(fileURLWithPath: file).lastPathComponent
-        options.actor = "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")"
+        options.actor = cliActor
         if let validFrom {
             guard let d = parseInstant(validFrom) else { throw ValidationError("--valid-from: \"\(validFrom)\" is not a date (2026-12-01) or an ISO-8601 time") }
             options.validFrom = d

@@ -55,7 +55,7 @@ struct AddLayer: AsyncParsableCommand {
         }
         let layer = LayerDefinition(id: id, name: name, englishName: englishName ?? id, subject: subject,
                                     rule: LayerRule(categories: categories, tags: tags, keys: keys))
-        do { try await services.layers.define(layer) } catch let e as LayerDefinition.Invalid { throw ValidationError(e.reason) }
+        do { try await services.layers.define(layer, actor: cliActor) } catch let e as LayerDefinition.Invalid { throw ValidationError(e.reason) }
         print("Layer \(id) (\(name)) saved.")
     }
 }
@@ -69,7 +69,7 @@ struct RemoveLayer: AsyncParsableCommand {
         _ = makeLogger(store.logLevel)
         let services = try await openServices(store)
         do {
-            guard try await services.layers.remove(id) else { throw ValidationError("no layer \(id)") }
+            guard try await services.layers.remove(id, actor: cliActor) else { throw ValidationError("no layer \(id)") }
         } catch let e as LayerDefinition.Invalid { throw ValidationError(e.reason) }
         print("Layer \(id) removed.")
     }

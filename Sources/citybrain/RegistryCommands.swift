@@ -29,7 +29,7 @@ struct RegistryImportArguments: ParsableArguments {
         var options = RegistryImportOptions(source: source)
         options.keepGoing = keepGoing
         options.fileName = URL(fileURLWithPath: file).lastPathComponent
-        options.actor = "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")"
+        options.actor = cliActor
         let (table, columns) = try openMappedTable(file, sheet: sheet, encoding: encoding, mapping: columnMapping, progress: progress,
                                                    alsoMissing: { RegistryRowReader.missingAddressColumns($0) ? ["address_code or address"] : [] })
         let reader = RegistryRowReader(schema: schema, header: table.header, columns: columns, options: options,

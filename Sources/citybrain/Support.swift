@@ -65,3 +65,6 @@ final class Progress: @unchecked Sendable {
 func printError(_ message: String) {
     FileHandle.standardError.write(Data((message + "\n").utf8))
 }
+
+/// Who acts when the command line writes: the operating-system user.
+var cliActor: String { "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")" }

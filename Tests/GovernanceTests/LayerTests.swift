@@ -22,26 +22,30 @@ struct LayerTests {
         let layers = LayerService(store: regions.store, addresses: addresses)
         try await layers.load()
         let petrol = LayerDefinition(id: "petrol-stations", name: "加油站", englishName: "Petrol stations", subject: .place, rule: LayerRule(categories: ["加油站"]))
-        try await layers.define(petrol)
+        try await layers.define(petrol, actor: "tester")
         #expect(layers.definitions.count == 27)
         let reloaded = LayerService(store: regions.store, addresses: addresses)
         try await reloaded.load()
         #expect(reloaded.definition("petrol-stations")?.rule.categories == ["加油站"])
         var changed = petrol
         changed.name = "加油加气站"
-        try await layers.define(changed)
+        try await layers.define(changed, actor: "tester")
         #expect(layers.definition("petrol-stations")?.name == "加油加气站")
-        #expect(try await layers.remove("petrol-stations"))
+        #expect(try await layers.remove("petrol-stations", actor: "tester"))
+        #expect(!(try await layers.remove("petrol-stations", actor: "tester")))
         #expect(layers.definitions.count == 26)
-        await #expect(throws: LayerDefinition.Invalid.self) { _ = try await layers.remove("rental-housing") }
+        // Each change to a layer is in the audit trail; removing what is not there is not a change.
+        let trail = try await regions.store.auditEntries(from: 1, limit: 100).map { "\($0.record.actor) \($0.record.action) \($0.record.target)" }
+        #expect(trail.suffix(3) == ["tester layer.define layer:petrol-stations", "tester layer.define layer:petrol-stations", "tester layer.remove layer:petrol-stations"])
+        await #expect(throws: LayerDefinition.Invalid.self) { _ = try await layers.remove("rental-housing", actor: "tester") }
         await #expect(throws: LayerDefinition.Invalid.self) {
-            try await layers.define(LayerDefinition(id: "rental-housing", name: "x", englishName: "x", subject: .house, rule: LayerRule()))
+            try await layers.define(LayerDefinition(id: "rental-housing", name: "x", englishName: "x", subject: .house, rule: LayerRule()), actor: "tester")
         }
         await #expect(throws: LayerDefinition.Invalid.self) {
-            try await layers.define(LayerDefinition(id: "bad id!", name: "x", englishName: "x", subject: .house, rule: LayerRule()))
+            try await layers.define(LayerDefinition(id: "bad id!", name: "x", englishName: "x", subject: .house, rule: LayerRule()), actor: "tester")
         }
         await #expect(throws: LayerDefinition.Invalid.self) {
-            try await layers.define(LayerDefinition(id: "odd", name: "x", englishName: "x", subject: .address, rule: LayerRule(tags: ["t"])))
+            try await layers.define(LayerDefinition(id: "odd", name: "x", englishName: "x", subject: .address, rule: LayerRule(tags: ["t"])), actor: "tester")
         }
     }
 }

@@ -63,20 +63,20 @@ public final class LayerService: Sendable {
     public func definition(_ id: String) -> LayerDefinition? { definitions.first { $0.id == id } }
 
     /// Adds or replaces an administrator's layer.
-    public func define(_ layer: LayerDefinition) async throws {
+    public func define(_ layer: LayerDefinition, actor: String) async throws {
         var layer = try layer.validated()
         layer.builtIn = false
         guard !BuiltInLayers.all.contains(where: { $0.id == layer.id }) else {
             throw LayerDefinition.Invalid(reason: "\(layer.id) is a built-in layer")
         }
-        try await store.saveLayer(layer)
+        try await store.saveLayer(layer, audit: AuditRecord(actor: actor, action: "layer.define", target: "layer:\(layer.id)"))
         try await load()
         cache.withLock { $0[layer.id] = nil }
     }
 
-    public func remove(_ id: String) async throws -> Bool {
+    public func remove(_ id: String, actor: String) async throws -> Bool {
         guard !BuiltInLayers.all.contains(where: { $0.id == id }) else { throw LayerDefinition.Invalid(reason: "\(id) is a built-in layer") }
-        let removed = try await store.deleteLayer(id)
+        let removed = try await store.deleteLayer(id, audit: AuditRecord(actor: actor, action: "layer.remove", target: "layer:\(id)"))
         try await load()
         cache.withLock { $0[id] = nil }
         return removed
