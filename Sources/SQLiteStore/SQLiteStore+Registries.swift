@@ -21,13 +21,6 @@ extension SQLiteStore {
         return w.string
     }
 
-    static func map(_ text: String) throws -> [String: String] {
-        guard let object = try JSONParser.parse(text).objectValue else { throw StoreConflict("a registry record holds malformed fields") }
-        var result: [String: String] = [:]
-        for (k, v) in object { result[k] = v.stringValue }
-        return result
-    }
-
     static func entry(_ row: Row) throws -> RegistryEntry {
         let kind = RegistryKind(rawValue: row["kind"]) ?? .person
         let key: String = row["key"]
@@ -35,7 +28,7 @@ extension SQLiteStore {
         return RegistryEntry(
             kind: kind, key: key, addressCode: row["address_code"], gridCode: nil,
             fields: try RegistryFieldsEncoding.decode(row["fields"], kind: kind, key: key),
-            fieldSources: try map(row["field_sources"]), source: source,
+            fieldSources: try RegistryFieldsEncoding.textObject(row["field_sources"]), source: source,
             importBatch: row["import_batch"], updatedAt: row["updated_at"], needsReview: row["needs_review"])
     }
 

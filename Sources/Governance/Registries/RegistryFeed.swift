@@ -61,13 +61,18 @@ public enum RegistryFieldsEncoding {
     public struct Malformed: Error {}
 
     public static func decode(_ text: String, kind: RegistryKind, key: String) throws -> [String: String] {
+        RegistrySchema.restoringImpliedFields(try textObject(text), kind: kind, key: key)
+    }
+
+    /// A JSON object whose values are all text (stored fields, field sources).
+    public static func textObject(_ text: String) throws -> [String: String] {
         guard let object = try JSONParser.parse(text).objectValue else { throw Malformed() }
-        var fields: [String: String] = [:]
+        var result: [String: String] = [:]
         for (name, value) in object {
             guard let v = value.stringValue else { throw Malformed() }
-            fields[name] = v
+            result[name] = v
         }
-        return RegistrySchema.restoringImpliedFields(fields, kind: kind, key: key)
+        return result
     }
 }
 
