@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/weichsel/ZIPFoundation", from: "0.9.20"),
         .package(url: "https://github.com/CoreOffice/XMLCoder", from: "0.18.2"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
     ],
     targets: [
         // Geometry, GeoJSON, spatial indexes and datum transforms: standard library and Foundation only.
@@ -28,8 +29,11 @@ let package = Package(
             .product(name: "XMLCoder", package: "XMLCoder"),
         ]),
         // The domain: regions, grids, grid workers and the store protocols ("ports") it needs.
-        // swift-crypto: the audit trail's hash chain.
-        .target(name: "Governance", dependencies: ["GeoKit", .product(name: "Crypto", package: "swift-crypto")]),
+        // swift-crypto: the audit trail's hash chain, token hashes; bcrypt (hummingbird-auth) for passwords.
+        .target(name: "Governance", dependencies: [
+            "GeoKit", .product(name: "Crypto", package: "swift-crypto"),
+            .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+        ]),
         // The embedded default store.
         .target(
             name: "SQLiteStore",

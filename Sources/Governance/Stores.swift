@@ -157,9 +157,59 @@ public protocol AuditStore: Sendable {
     func appendAudit(_ records: [AuditRecord]) async throws -> [AuditEntry]
     /// Entries in sequence order, from `sequence` on.
     func auditEntries(from sequence: Int64, limit: Int) async throws -> [AuditEntry]
+    /// Entries matching the query, newest first.
+    func auditEntries(matching query: AuditQuery) async throws -> [AuditEntry]
 }
 
-public protocol CityBrainStore: RegionStore, GridWorkerStore, AddressStore, RegistryStore, LayerStore, SettingsStore, AuditStore {
+/// What an auditor looks for in the trail. Every condition given must hold.
+public struct AuditQuery: Sendable, Hashable {
+    public var actor: String?
+    /// `login` finds `login`, `login.failed`, `login.lockout` …
+    public var actionPrefix: String?
+    public var target: String?
+    public var from: Date?
+    public var to: Date?
+    /// Entries with a smaller sequence than this (the next page, newest first).
+    public var before: Int64?
+    public var limit: Int
+
+    public init(actor: String? = nil, actionPrefix: String? = nil, target: String? = nil, from: Date? = nil, to: Date? = nil, before: Int64? = nil, limit: Int = 100) {
+        self.actor = actor
+        self.actionPrefix = actionPrefix
+        self.target = target
+        self.from = from
+        self.to = to
+        self.before = before
+        self.limit = limit
+    }
+}
+
+/// Accounts, administrators' roles, browser sessions and API tokens. Every change is stored together
+/// with its audit record (logins and permission changes are on the trail).
+public protocol AccountStore: Sendable {
+    func account(username: String) async throws -> Account?
+    func account(id: Int64) async throws -> Account?
+    func accounts() async throws -> [Account]
+    /// Inserts (id nil) or updates the account by id; refused with ``StoreConflict`` when the user
+    /// name is taken. Returns the stored account.
+    func saveAccount(_ account: Account, audit: AuditRecord) async throws -> Account
+    /// Records a login attempt's outcome on the account (failure count, lock) with its audit entry.
+    func recordLogin(accountID: Int64, failedLogins: Int, lockedUntil: Date?, audit: AuditRecord) async throws
+    func storedRoles() async throws -> [Role]
+    func saveRole(_ role: Role, audit: AuditRecord) async throws
+    func createSession(_ session: Session, audit: AuditRecord) async throws
+    func session(tokenHash: String) async throws -> Session?
+    func touchSession(tokenHash: String, at time: Date) async throws
+    /// Ends one session (`tokenHash`) or all of an account's (`accountID`), audited when `audit` is given.
+    func deleteSessions(tokenHash: String?, accountID: Int64?, audit: AuditRecord?) async throws
+    func createToken(_ token: APIToken, audit: AuditRecord) async throws -> APIToken
+    func token(hash: String) async throws -> APIToken?
+    func token(id: Int64) async throws -> APIToken?
+    func tokens() async throws -> [APIToken]
+    func revokeToken(id: Int64, at time: Date, audit: AuditRecord) async throws
+}
+
+public protocol CityBrainStore: RegionStore, GridWorkerStore, AddressStore, RegistryStore, LayerStore, SettingsStore, AuditStore, AccountStore {
     /// Applies pending migrations.
     func migrate() async throws
 }

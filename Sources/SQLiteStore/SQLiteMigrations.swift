@@ -179,6 +179,53 @@ enum SQLiteMigrations {
                   BEGIN SELECT RAISE(ABORT, 'the audit trail cannot be changed'); END;
                 """)
         }
+        m.registerMigration("0007 accounts, roles, sessions, API tokens") { db in
+            // Times as milliseconds since 1970; secrets only as SHA-256 (sessions, tokens) or bcrypt (passwords).
+            try db.execute(sql: """
+                CREATE TABLE account (
+                  id INTEGER PRIMARY KEY,
+                  username TEXT NOT NULL,
+                  display_name TEXT NOT NULL,
+                  roles TEXT NOT NULL,
+                  territory TEXT NOT NULL,
+                  department TEXT,
+                  password_hash TEXT NOT NULL,
+                  status TEXT NOT NULL CHECK (status = 'active' OR status = 'disabled'),
+                  failed_logins INTEGER NOT NULL DEFAULT 0,
+                  locked_until INTEGER,
+                  password_changed_at INTEGER NOT NULL,
+                  created_at INTEGER NOT NULL
+                );
+                CREATE UNIQUE INDEX account_username ON account(username COLLATE NOCASE);
+                CREATE TABLE role (
+                  id TEXT PRIMARY KEY,
+                  name TEXT NOT NULL,
+                  permissions TEXT NOT NULL,
+                  needs_department INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE TABLE session (
+                  token_hash TEXT PRIMARY KEY,
+                  account_id INTEGER NOT NULL REFERENCES account(id),
+                  csrf_token TEXT NOT NULL,
+                  created_at INTEGER NOT NULL,
+                  expires_at INTEGER NOT NULL,
+                  last_seen_at INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE INDEX session_account ON session(account_id);
+                CREATE TABLE api_token (
+                  id INTEGER PRIMARY KEY,
+                  account_id INTEGER NOT NULL REFERENCES account(id),
+                  name TEXT NOT NULL,
+                  prefix TEXT NOT NULL,
+                  token_hash TEXT NOT NULL UNIQUE,
+                  permissions TEXT NOT NULL,
+                  created_at INTEGER NOT NULL,
+                  expires_at INTEGER NOT NULL,
+                  revoked_at INTEGER,
+                  created_by TEXT NOT NULL
+                );
+                """)
+        }
         return m
     }
 }

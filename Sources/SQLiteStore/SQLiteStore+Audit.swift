@@ -43,6 +43,25 @@ extension SQLiteStore {
         }
     }
 
+    public func auditEntries(matching query: AuditQuery) async throws -> [AuditEntry] {
+        var conditions: [String] = []
+        var arguments: [DatabaseValue] = []
+        if let actor = query.actor { conditions.append("actor = ?"); arguments.append(actor.databaseValue) }
+        if let prefix = query.actionPrefix {
+            conditions.append("(action = ? OR substr(action, 1, ?) = ?)")
+            arguments += [prefix.databaseValue, (prefix.utf8.count + 1).databaseValue, (prefix + ".").databaseValue]
+        }
+        if let target = query.target { conditions.append("target = ?"); arguments.append(target.databaseValue) }
+        if let from = query.from { conditions.append("time >= ?"); arguments.append(Self.milliseconds(from).databaseValue) }
+        if let to = query.to { conditions.append("time < ?"); arguments.append(Self.milliseconds(to).databaseValue) }
+        if let before = query.before { conditions.append("sequence < ?"); arguments.append(before.databaseValue) }
+        let sql = "SELECT * FROM audit_entry" + (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "))
+            + " ORDER BY sequence DESC LIMIT ?"
+        arguments.append(query.limit.databaseValue)
+        let bound = StatementArguments(arguments)
+        return try await database.read { db in try Row.fetchAll(db, sql: sql, arguments: bound).map(Self.auditEntry) }
+    }
+
     static func auditEntry(_ row: Row) -> AuditEntry {
         AuditEntry(sequence: row["sequence"],
                    record: AuditRecord(time: Date(timeIntervalSince1970: Double(row["time"] as Int64) / 1000), actor: row["actor"], action: row["action"], target: row["target"],

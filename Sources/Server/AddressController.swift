@@ -7,9 +7,10 @@ import Hummingbird
 struct AddressController {
     let addresses: AddressService
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("addresses/match", use: match)
-        group.get("addresses/{code}", use: detail)
+    /// Both answer only with addresses in the account's territory.
+    func addRoutes(to routes: PolicedRoutes) {
+        routes.get("addresses/match", .permission(.addressRead), use: match)
+        routes.get("addresses/{code}", .permission(.addressRead), use: detail)
     }
 
     struct AddressBody: Encodable {
@@ -51,7 +52,17 @@ struct AddressController {
             throw Problem.invalid([.init(field: "q", reason: "the address text to match is required")])
         }
         guard q.count <= 200 else { throw Problem.invalid([.init(field: "q", reason: "at most 200 characters")]) }
-        let m = addresses.match(q)
+        let scope = try context.requirePrincipal().territory
+        var m = addresses.match(q)
+        if !scope.includesAll {
+            // Matching runs on the whole library (the best match must not change with who asks);
+            // candidates outside the territory are then withheld.
+            if let best = m.best, !scope.contains(address: best.address) {
+                m.best = nil
+                m.reason = "no match in your territory"
+            }
+            m.runnersUp = m.runnersUp.filter { scope.contains(address: $0.address) }
+        }
         let status = m.best == nil ? "unmatched" : (m.reason?.hasPrefix("ambiguous") == true ? "ambiguous" : "matched")
         return try JSONResponse.make(MatchBody(
             query: q, normalized: m.parsed.normalized, parsed: m.parsed.elements, status: status,
@@ -62,7 +73,9 @@ struct AddressController {
 
     @Sendable func detail(request: Request, context: AppRequestContext) async throws -> Response {
         let code = try context.parameters.require("code")
-        guard let a = addresses.address(code) else { throw Problem.notFound("no address with code \(code)") }
+        guard let a = addresses.address(code), try context.requirePrincipal().territory.contains(address: a) else {
+            throw Problem.notFound("no address with code \(code)")
+        }
         return try JSONResponse.make(AddressBody(a))
     }
 }

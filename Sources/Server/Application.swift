@@ -7,10 +7,13 @@ import Logging
 public struct ServerConfiguration: Sendable {
     public var host: String
     public var port: Int
+    /// Session cookies with the Secure attribute (behind HTTPS, as in production), and HSTS.
+    public var secureCookies: Bool
 
-    public init(host: String = "127.0.0.1", port: Int = 8080) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = false) {
         self.host = host
         self.port = port
+        self.secureCookies = secureCookies
     }
 }
 
@@ -21,29 +24,35 @@ public struct CityBrainServices: Sendable {
     public let addresses: AddressService
     public let layers: LayerService
     public let areas: AreaQueryService
+    public let accounts: AccountService
 
-    public init(store: any CityBrainStore, regions: RegionService, addresses: AddressService, layers: LayerService) {
+    public init(store: any CityBrainStore, regions: RegionService, addresses: AddressService, layers: LayerService, accounts: AccountService) {
         self.store = store
         self.regions = regions
         self.addresses = addresses
         self.layers = layers
+        self.accounts = accounts
         self.areas = AreaQueryService(store: store, addresses: addresses, regions: regions)
     }
 }
 
-/// The router with every route and middleware; tests drive it directly.
-public func buildRouter(services: CityBrainServices, logger: Logger = Logger(label: "citybrain")) -> Router<AppRequestContext> {
+/// The router with every route and middleware; tests drive it directly. Every route is added with
+/// its policy (``PolicedRoutes``); `policies` receives them (a test checks none is missing).
+public func buildRouter(services: CityBrainServices, configuration: ServerConfiguration = .init(), policies: RoutePolicies = RoutePolicies(),
+                        logger: Logger = Logger(label: "citybrain")) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
-    router.add(middleware: RequestIDMiddleware())
+    router.add(middleware: RequestIDMiddleware(strictTransport: configuration.secureCookies))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     if let publicFolder = Bundle.module.url(forResource: "Public", withExtension: nil)?.path {
         router.add(middleware: FileMiddleware(publicFolder, searchForIndexHtml: true, logger: logger))
     }
-    router.get("healthz") { _, _ in
+    router.add(middleware: AuthenticationMiddleware(accounts: services.accounts))
+    let root = PolicedRoutes(router.group(), prefix: "", policies: policies)
+    root.get("healthz", .open) { _, _ in
         try JSONResponse.make(["status": "ok"])
     }
-    router.get("readyz") { _, _ -> Response in
+    root.get("readyz", .open) { _, _ -> Response in
         do {
             _ = try await services.store.setting("schema")
         } catch {
@@ -52,10 +61,13 @@ public func buildRouter(services: CityBrainServices, logger: Logger = Logger(lab
         struct Readiness: Encodable { var status: String; var regions: Int }
         return try JSONResponse.make(Readiness(status: "ready", regions: services.regions.territory().regions.count))
     }
-    let api = router.group("api/v1")
-    api.get("openapi.json") { _, _ in
+    let api = PolicedRoutes(router.group("api/v1"), prefix: "api/v1", policies: policies)
+    api.get("openapi.json", .open) { _, _ in
         JSONResponse.raw(OpenAPIDocument.bytes, contentType: "application/json; charset=utf-8")
     }
+    SessionController(accounts: services.accounts, secureCookies: configuration.secureCookies).addRoutes(to: api)
+    AccountController(accounts: services.accounts).addRoutes(to: api)
+    AuditController(store: services.store).addRoutes(to: api)
     RegionController(regions: services.regions).addRoutes(to: api)
     AddressController(addresses: services.addresses).addRoutes(to: api)
     LayerController(layers: services.layers).addRoutes(to: api)
@@ -66,7 +78,7 @@ public func buildRouter(services: CityBrainServices, logger: Logger = Logger(lab
 /// The whole application: router, background services, configuration and logger.
 public func buildApplication(services: CityBrainServices, configuration: ServerConfiguration, logger: Logger) -> some ApplicationProtocol {
     Application(
-        router: buildRouter(services: services, logger: logger),
+        router: buildRouter(services: services, configuration: configuration, logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "CityBrain"),
         services: [RegionRefreshService(regions: services.regions, logger: logger)],
         logger: logger)

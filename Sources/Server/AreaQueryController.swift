@@ -9,8 +9,9 @@ struct AreaQueryController {
     static let maximumRadius = 10_000.0
     static let maximumArea = 100e6
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.post("query/within", use: within)
+    /// Counts and lists only from the account's territory.
+    func addRoutes(to routes: PolicedRoutes) {
+        routes.post("query/within", .permission(.registryRead), use: within)
     }
 
     struct Body: Encodable {
@@ -80,7 +81,7 @@ struct AreaQueryController {
             errors.append(.init(field: "circle", reason: "give a circle {lat, lon, radius} or a polygon (GeoJSON geometry)"))
         }
         guard errors.isEmpty, let shape else { throw Problem.invalid(errors) }
-        let result = try await areas.query(shape, listPeople: include.contains("people"), limit: limit)
+        let result = try await areas.query(shape, listPeople: include.contains("people"), limit: limit, within: context.requirePrincipal().territory)
         return try JSONResponse.make(Body(
             totals: result.totals,
             grids: result.grids.map { .init(grid: $0.grid?.rawValue, name: $0.name, counts: $0.counts) },

@@ -7,9 +7,11 @@ import Hummingbird
 struct LayerController {
     let layers: LayerService
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("layers", use: list)
-        group.get("layers/{id}/features", use: features)
+    /// Layers draw counts per address and clusters, never a person: they are shown for the whole
+    /// district to anyone who may read layers (people layers stop at ``LayerService/personalZoom``).
+    func addRoutes(to routes: PolicedRoutes) {
+        routes.get("layers", .permission(.layerRead), use: list)
+        routes.get("layers/{id}/features", .permission(.layerRead), use: features)
     }
 
     struct LayerBody: Encodable {

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import Governance
 
 /// An RFC 9457 problem: what went wrong and where, for API clients and for people.
 public struct Problem: Error, Sendable, HTTPResponseError {
@@ -63,6 +64,30 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return try await next(request, context)
         } catch let problem as Problem {
             return try problem.response(from: request, context: context)
+        } catch let denied as AccessDenied {
+            // Refusals say no more than needed: outside one's territory is "not found".
+            context.logger.notice("access denied", metadata: ["path": "\(request.uri.path)", "reason": "\(denied)"])
+            let problem: Problem = switch denied {
+            case .notAuthenticated: Problem(.unauthorized, kind: "unauthenticated", title: "Authentication required", detail: "sign in or send an API token")
+            case .missingPermission: Problem(.forbidden, kind: "forbidden", title: "Forbidden", detail: denied.description)
+            case .outsideTerritory: .notFound("no resource at \(request.uri.path)")
+            case .csrfTokenMissing: Problem(.forbidden, kind: "csrf", title: "Forbidden", detail: denied.description)
+            }
+            return try problem.response(from: request, context: context)
+        } catch let refused as LoginRefused {
+            var response: Response
+            switch refused {
+            case .wrongCredentials:
+                response = try Problem(.unauthorized, kind: "login-failed", title: "Login failed", detail: refused.description).response(from: request, context: context)
+            case .throttled(let seconds):
+                response = try Problem(.tooManyRequests, kind: "throttled", title: "Too many failed logins", detail: refused.description).response(from: request, context: context)
+                response.headers[.retryAfter] = "\(seconds)"
+            }
+            return response
+        } catch let refused as AccountChangeRefused {
+            return try Problem.invalid([.init(field: refused.field, reason: refused.reason)]).response(from: request, context: context)
+        } catch let conflict as StoreConflict {
+            return try Problem(.conflict, kind: "conflict", title: "Conflict", detail: conflict.reason).response(from: request, context: context)
         } catch let error as HTTPError {
             let problem: Problem
             switch error.status {
@@ -88,6 +113,8 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
 /// response, and sets the security headers every response carries.
 struct RequestIDMiddleware: RouterMiddleware {
     typealias Context = AppRequestContext
+    /// Served over HTTPS: tell browsers to keep to it.
+    var strictTransport = false
 
     func handle(_ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response) async throws -> Response {
         var context = context
@@ -101,6 +128,9 @@ struct RequestIDMiddleware: RouterMiddleware {
         response.headers[.init("X-Content-Type-Options")!] = "nosniff"
         response.headers[.init("X-Frame-Options")!] = "DENY"
         response.headers[.init("Referrer-Policy")!] = "no-referrer"
+        response.headers[.init("Permissions-Policy")!] = "camera=(self), geolocation=(self), microphone=()"
+        if request.uri.path.hasPrefix("/api/") { response.headers[.cacheControl] = "no-store" }
+        if strictTransport { response.headers[.init("Strict-Transport-Security")!] = "max-age=31536000" }
         if response.headers[.init("Content-Security-Policy")!] == nil {
             response.headers[.init("Content-Security-Policy")!] = "default-src 'self'; img-src 'self' data: blob: https:; style-src 'self'; script-src 'self'; connect-src 'self'; frame-ancestors 'none'"
         }

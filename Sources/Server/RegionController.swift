@@ -8,14 +8,16 @@ struct RegionController {
     let regions: RegionService
     static let maximumBatch = 10_000
 
-    func addRoutes(to group: RouterGroup<AppRequestContext>) {
-        group.get("regions/locate", use: locate)
-        group.post("regions/locate", use: locateBatch)
-        group.get("regions", use: list)
-        group.get("regions.geojson", use: listGeoJSON)
-        group.get("regions/{code}.geojson", use: geojson)
-        group.get("regions/{code}", use: detail)
-        group.get("regions/{code}/children", use: children)
+    /// Point lookup answers for the whole territory (which grid is this point in is what reporting
+    /// a case needs); the tree shows an account its scope and the regions above it.
+    func addRoutes(to routes: PolicedRoutes) {
+        routes.get("regions/locate", .permission(.territoryRead), use: locate)
+        routes.post("regions/locate", .permission(.territoryRead), use: locateBatch)
+        routes.get("regions", .permission(.territoryRead), use: list)
+        routes.get("regions.geojson", .permission(.territoryRead), use: listGeoJSON)
+        routes.get("regions/{code}.geojson", .permission(.territoryRead), use: geojson)
+        routes.get("regions/{code}", .permission(.territoryRead), use: detail)
+        routes.get("regions/{code}/children", .permission(.territoryRead), use: children)
     }
 
     // MARK: point lookup
@@ -154,13 +156,13 @@ struct RegionController {
     }
 
     @Sendable func list(request: Request, context: AppRequestContext) async throws -> Response {
-        let (items, next) = try selection(request)
+        let (items, next) = try selection(request, context: context)
         return try JSONResponse.make(Page(items: items.map(RegionSummary.init), nextCursor: next))
     }
 
     /// The same selection as GeoJSON, for drawing a level of the map in one request.
     @Sendable func listGeoJSON(request: Request, context: AppRequestContext) async throws -> Response {
-        let (items, next) = try selection(request, defaultLimit: 5000, maximumLimit: 5000)
+        let (items, next) = try selection(request, context: context, defaultLimit: 5000, maximumLimit: 5000)
         let crs = try Self.requireCoordinateSystem(request)
         var w = JSONWriter(reservingCapacity: items.count * 2048)
         GeoJSON.write(items.map { RegionExport.feature($0, coordinateSystem: crs) }, to: &w)
@@ -170,7 +172,8 @@ struct RegionController {
     }
 
     /// `level`, `parent` (any ancestor), `at`, `limit`, `cursor` (the last code of the previous page).
-    private func selection(_ request: Request, defaultLimit: Int = 100, maximumLimit: Int = 1000) throws -> ([Region], String?) {
+    private func selection(_ request: Request, context: AppRequestContext, defaultLimit: Int = 100, maximumLimit: Int = 1000) throws -> ([Region], String?) {
+        let scope = try context.requirePrincipal().territory
         let q = request.uri.queryParameters
         var errors: [Problem.FieldError] = []
         var level: RegionLevel?
@@ -190,8 +193,8 @@ struct RegionController {
         let cursor = q["cursor"].map(String.init)
         guard errors.isEmpty else { throw Problem.invalid(errors) }
         let territory = regions.territory(at: at)
-        if let parent, territory.region(parent) == nil { throw Problem.notFound("region \(parent) does not exist\(at.map { " at \(isoTimestamp($0))" } ?? "")") }
-        var all = territory.regions(level: level, under: parent)
+        if let parent, territory.region(parent) == nil || !scope.shows(parent) { throw Problem.notFound("region \(parent) does not exist\(at.map { " at \(isoTimestamp($0))" } ?? "")") }
+        var all = territory.regions(level: level, under: parent).filter { scope.shows($0.code) }
         if let cursor { all = all.filter { $0.code.rawValue > cursor } }
         let page = Array(all.prefix(limit))
         return (page, all.count > limit ? page.last?.code.rawValue : nil)
@@ -204,7 +207,8 @@ struct RegionController {
 
     @Sendable func children(request: Request, context: AppRequestContext) async throws -> Response {
         let (region, territory) = try lookup(request, context: context)
-        return try JSONResponse.make(Page(items: territory.children(of: region.code).map(RegionSummary.init), nextCursor: nil))
+        let scope = try context.requirePrincipal().territory
+        return try JSONResponse.make(Page(items: territory.children(of: region.code).filter { scope.shows($0.code) }.map(RegionSummary.init), nextCursor: nil))
     }
 
     @Sendable func geojson(request: Request, context: AppRequestContext) async throws -> Response {
@@ -223,7 +227,7 @@ struct RegionController {
         do { code = try RegionCode(text) } catch { throw Problem.invalid([.init(field: "code", reason: error.reason)]) }
         guard errors.isEmpty else { throw Problem.invalid(errors) }
         let territory = regions.territory(at: at)
-        guard let region = territory.region(code) else {
+        guard let region = territory.region(code), try context.requirePrincipal().territory.shows(code) else {
             throw Problem.notFound("region \(code) does not exist\(at.map { " at \(isoTimestamp($0))" } ?? "")")
         }
         return (region, territory)

@@ -228,10 +228,16 @@ struct BenchLocateHTTP: AsyncParsableCommand {
             for _ in 0..<requests { for p in sample { inProcess &+= territory.locateIndexes(p).count } }
         }
 
+        // The API asks who is calling: an external system's account with a token, as in production.
+        let accounts = AccountService(store: store)
+        let console = Principal.console("bench")
+        _ = try await accounts.createAccount(.init(username: "bench-system", displayName: "benchmark client", roles: [Role.externalSystem.id],
+                                                   territory: demo.districtCode, password: SecretToken.generate() + "7a"), by: console)
+        let (token, _) = try await accounts.issueToken(for: "bench-system", name: "bench", permissions: [.territoryRead], lifetime: 3600, by: console)
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: buildRouter(services: CityBrainServices(store: store, regions: regions, addresses: addresses,
-                                                            layers: LayerService(store: store, addresses: addresses)), logger: logger),
+                                                            layers: LayerService(store: store, addresses: addresses), accounts: accounts), logger: logger),
             configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "CityBrain"),
             onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
             logger: logger)
@@ -242,6 +248,7 @@ struct BenchLocateHTTP: AsyncParsableCommand {
             var request = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/regions/locate")!)
             request.httpMethod = "POST"
             request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
             request.httpBody = body
             // One warm-up request, then the measured ones.
             _ = try await URLSession.shared.data(for: request)

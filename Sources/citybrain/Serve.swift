@@ -89,6 +89,9 @@ struct Demo: AsyncParsableCommand {
         var registryCounts: [String] = []
         for kind in RegistryKind.allCases { registryCounts.append("\(try await sqlite.registryCount(kind)) \(kind.rawValue == "person" ? "people" : kind.rawValue + "s")") }
         print("Territory: \(counts.joined(separator: ", ")); \(regions.gridWorkers.workers.count) grid workers; \(services.addresses.count) standard addresses; \(registryCounts.joined(separator: ", ")).")
+        let accountLines = try await DemoAccounts.ensure(services.accounts, territory: territory, database: store.database)
+        print("Demo accounts (user name, password, role, territory; also in \(DemoAccounts.file(for: store.database).path)):")
+        for line in accountLines { print("  " + line.replacingOccurrences(of: "\t", with: "  ")) }
         guard !noServe else { return }
         print("Open http://\(listen.host == "0.0.0.0" ? "127.0.0.1" : listen.host):\(listen.port)/ in a browser. Ctrl-C stops the server.")
         try await serve(services, listen: listen, logger: logger)

@@ -17,7 +17,7 @@ func openServices(_ options: StoreOptions, progress: Progress? = nil) async thro
     try await addresses.load()
     let layers = LayerService(store: store, addresses: addresses)
     try await layers.load()
-    return CityBrainServices(store: store, regions: regions, addresses: addresses, layers: layers)
+    return CityBrainServices(store: store, regions: regions, addresses: addresses, layers: layers, accounts: AccountService(store: store))
 }
 
 func makeLogger(_ level: String) -> Logger {

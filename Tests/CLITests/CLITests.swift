@@ -312,11 +312,19 @@ struct CLITests {
         }
     }
 
-    @Test("serve answers over real HTTP")
+    @Test("serve answers over real HTTP to the demo's accounts, and only to them")
     func serve() async throws {
         let folder = try temporaryFolder()
         let db = folder.appendingPathComponent("demo.sqlite").path
-        #expect(try run(["demo", "--preset", "tiny", "--no-serve", "--database", db]).status == 0)
+        let demo = try run(["demo", "--preset", "tiny", "--no-serve", "--database", db])
+        #expect(demo.status == 0)
+        // Every role has an account, printed with its password.
+        let printed = demo.output.split(separator: "\n").filter { $0.hasPrefix("  ") }.map { $0.split(separator: " ", omittingEmptySubsequences: true) }
+        #expect(Set(printed.compactMap { $0.count >= 3 ? String($0[2]) : nil }) == Set(Role.builtIn.map(\.id)))
+        let gridWorker = try #require(printed.first { $0.first == "grid-worker" })
+        let password = String(gridWorker[1])
+        // A second run prints the same passwords (from the file beside the database), creating nothing.
+        #expect(try run(["demo", "--preset", "tiny", "--no-serve", "--database", db]).output.contains(password))
         let port = 20_000 + Int.random(in: 0..<20_000)
         let process = Process()
         process.executableURL = executable
@@ -329,9 +337,31 @@ struct CLITests {
             if answer != nil { break }
             try await Task.sleep(for: .milliseconds(100))
         }
-        let (data, response) = try #require(answer)
+        let (refusal, anonymous) = try #require(answer)
+        #expect((anonymous as? HTTPURLResponse)?.statusCode == 401, "\(String(decoding: refusal, as: UTF8.self))")
+        // Log in as the grid worker; the session cookie comes back HttpOnly and SameSite=Strict.
+        let session = URLSession(configuration: .ephemeral)
+        var login = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/session")!)
+        login.httpMethod = "POST"
+        login.setValue("application/json", forHTTPHeaderField: "Content-Type")
+        login.httpBody = Data(#"{"username": "grid-worker", "password": "\#(password)"}"#.utf8)
+        let (loginBody, loginResponse) = try await session.data(for: login)
+        let http = try #require(loginResponse as? HTTPURLResponse)
+        #expect(http.statusCode == 200, "\(String(decoding: loginBody, as: UTF8.self))")
+        let cookie = try #require(http.value(forHTTPHeaderField: "Set-Cookie"))
+        #expect(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"))
+        let (data, response) = try await session.data(from: URL(string: "http://127.0.0.1:\(port)/api/v1/regions/locate?lat=30.47&lon=120.19")!)
         #expect((response as? HTTPURLResponse)?.statusCode == 200)
         let body = try JSONParser.parse(data).objectValue
         #expect(body?["regions"]?.arrayValue?.first?.objectValue?["code"]?.stringValue == "330110000000")
+        // The console creates an account and issues a token for it.
+        let added = try run(["account", "add", "ops-1", "--name", "运维", "--role", "analyst", "--territory", "330110", "--database", db])
+        #expect(added.status == 0 && added.output.contains("Created ops-1 with the password"))
+        let issued = try run(["account", "token", "ops-1", "--name", "kpi export", "--permission", "kpi.read", "territory.read", "--days", "7", "--database", db])
+        let secret = try #require(issued.output.split(separator: "\n").last.map(String.init))
+        var tokenRequest = URLRequest(url: URL(string: "http://127.0.0.1:\(port)/api/v1/regions?level=street")!)
+        tokenRequest.setValue("Bearer \(secret)", forHTTPHeaderField: "Authorization")
+        #expect(((try await URLSession(configuration: .ephemeral).data(for: tokenRequest)).1 as? HTTPURLResponse)?.statusCode == 200)
+        #expect(try run(["account", "token", "ops-1", "--name", "too much", "--permission", "audit.read", "--database", db]).status != 0)
     }
 }

@@ -11,11 +11,27 @@ import Testing
 /// The tiny demo district on a real SQLite file, shared by the tests of this suite (read-only).
 actor TinyDistrict {
     static let shared = TinyDistrict()
-    private var services: CityBrainServices?
-    private(set) var demo: DemoDistrict?
+    /// Built once, however many tests ask at the same time.
+    private var building: Task<(CityBrainServices, DemoDistrict, String), any Error>?
 
     func get() async throws -> (CityBrainServices, DemoDistrict) {
-        if let services, let demo { return (services, demo) }
+        let (services, demo, _) = try await shared()
+        return (services, demo)
+    }
+
+    /// A district administrator's API token: what the tests of the data routes call with.
+    var adminToken: String {
+        get async throws { try await shared().2 }
+    }
+
+    private func shared() async throws -> (CityBrainServices, DemoDistrict, String) {
+        if let building { return try await building.value }
+        let task = Task { try await Self.build() }
+        building = task
+        return try await task.value
+    }
+
+    private static func build() async throws -> (CityBrainServices, DemoDistrict, String) {
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("citybrain-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         let store = try SQLiteStore(path: folder.appendingPathComponent("store.sqlite").path)
@@ -40,17 +56,44 @@ actor TinyDistrict {
         }
         let layers = LayerService(store: store, addresses: addresses)
         try await layers.load()
-        let services = CityBrainServices(store: store, regions: regions, addresses: addresses, layers: layers)
-        self.services = services
-        self.demo = demo
-        return (services, demo)
+        // bcrypt at its minimum cost keeps the tests fast; the rules around it are the same.
+        let accounts = AccountService(store: store, hasher: PasswordHasher(cost: 4))
+        let services = CityBrainServices(store: store, regions: regions, addresses: addresses, layers: layers, accounts: accounts)
+        let console = Principal.console("test")
+        _ = try await accounts.createAccount(.init(username: "test-admin", displayName: "测试管理员", roles: [Role.districtAdministrator.id],
+                                                   territory: demo.districtCode, password: TestAccounts.password), by: console)
+        _ = try await accounts.createAccount(.init(username: "test-auditor", displayName: "测试审计员", roles: [Role.auditor.id],
+                                                   territory: demo.districtCode, password: TestAccounts.password), by: console)
+        let adminToken = try await accounts.issueToken(for: "test-admin", name: "tests", permissions: Role.districtAdministrator.permissions,
+                                                       lifetime: 86400, by: console).secret
+        return (services, demo, adminToken)
     }
 }
 
+/// The app on the shared district, called as its district administrator (by API token).
 func withApp(_ body: @Sendable (any TestClientProtocol, DemoDistrict, CityBrainServices) async throws -> Void) async throws {
     let (services, demo) = try await TinyDistrict.shared.get()
+    let token = try await TinyDistrict.shared.adminToken
     let app = Application(router: buildRouter(services: services))
-    try await app.test(.router) { client in try await body(client, demo, services) }
+    try await app.test(.router) { client in try await body(AuthorizedClient(client: client, authorization: "Bearer \(token)"), demo, services) }
+}
+
+enum TestAccounts {
+    static let password = "Test-password-2026"
+}
+
+/// A test client that sends one Authorization header with every request that has none.
+struct AuthorizedClient: TestClientProtocol {
+    let client: any TestClientProtocol
+    let authorization: String
+
+    func executeRequest(uri: String, method: HTTPRequest.Method, headers: HTTPFields, body: ByteBuffer?) async throws -> TestResponse {
+        var headers = headers
+        if headers[.authorization] == nil { headers[.authorization] = authorization }
+        return try await client.executeRequest(uri: uri, method: method, headers: headers, body: body)
+    }
+
+    var port: Int? { client.port }
 }
 
 func json(_ response: TestResponse) throws -> JSONObject {

@@ -81,12 +81,14 @@ public final class AreaQueryService: Sendable {
     }
 
     /// Counts by grid and in total; with `listPeople`, the people too (masked), up to `limit` per list.
-    public func query(_ shape: AreaShape, listPeople: Bool, limit: Int) async throws -> AreaCensusResult {
-        let found: [StandardAddress]
+    /// `scope`: only addresses in this territory count (nil: the whole library, for the console).
+    public func query(_ shape: AreaShape, listPeople: Bool, limit: Int, within scope: TerritoryScope? = nil) async throws -> AreaCensusResult {
+        var found: [StandardAddress]
         switch shape {
         case .circle(let centre, let metres): found = addresses.addresses(within: metres, of: centre)
         case .polygon(let m): found = addresses.addresses(in: PreparedPolygon(m))
         }
+        if let scope, !scope.includesAll { found = found.filter { scope.contains(address: $0) } }
         let census = try await censusByAddress()
         var totals = AreaCensusResult.Counts()
         var byGrid: [RegionCode?: AreaCensusResult.Counts] = [:]
