@@ -114,7 +114,8 @@ struct AccountController {
     }
 
     struct RoleBody: Codable {
-        var id: String
+        /// Given by the path when saving.
+        var id: String?
         var name: String
         var permissions: [String]
         var needsDepartment: Bool?

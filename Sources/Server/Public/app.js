@@ -5,11 +5,13 @@
     zh: { title: '城市大脑', search: '查找', searchLabel: '区划或网格编码', searchPlaceholder: '区划或网格编码', layers: '图层',
       street: '街道/乡镇', community: '社区/村', grid: '网格', district: '区县', city: '市', province: '省',
       hint: '点击地图查看该位置所属的网格与上级区划。', outside: '该位置不在本辖区内。', notFound: '未找到编码', workers: '网格员',
-      area: '面积', code: '编码', lang: 'English', position: '位置', loading: '加载中…' },
+      area: '面积', code: '编码', lang: 'English', position: '位置', loading: '加载中…',
+      loginTitle: '登录城市大脑', username: '用户名', password: '密码', login: '登录', logout: '退出' },
     en: { title: 'CityBrain', search: 'Find', searchLabel: 'Region or grid code', searchPlaceholder: 'Region or grid code', layers: 'Layers',
       street: 'Streets/towns', community: 'Communities', grid: 'Grids', district: 'District', city: 'City', province: 'Province',
       hint: 'Click the map to see the grid and the regions above it.', outside: 'This position is outside the territory.', notFound: 'No region with code', workers: 'Grid workers',
-      area: 'Area', code: 'Code', lang: '中文', position: 'Position', loading: 'Loading…' }
+      area: 'Area', code: 'Code', lang: '中文', position: 'Position', loading: 'Loading…',
+      loginTitle: 'Sign in to CityBrain', username: 'User name', password: 'Password', login: 'Sign in', logout: 'Sign out' }
   };
   let lang = localStorage.getItem('citybrain.lang') || 'zh';
   const t = (key) => texts[lang][key] || key;
@@ -30,12 +32,32 @@
   };
   const layers = {};
   let marker = null;
+  // The session's CSRF token: sent with every write, as the server requires for cookie sessions.
+  let csrfToken = null;
 
-  async function getJSON(url) {
-    const response = await fetch(url, { headers: { Accept: 'application/json' } });
-    const body = await response.json();
-    if (!response.ok) { throw new Error(body.detail || response.statusText); }
+  async function request(url, options) {
+    const headers = Object.assign({ Accept: 'application/json' }, (options && options.headers) || {});
+    if (options && options.method && options.method !== 'GET' && csrfToken) { headers['X-CSRF-Token'] = csrfToken; }
+    const response = await fetch(url, Object.assign({}, options, { headers, credentials: 'same-origin' }));
+    const body = response.status === 204 ? null : await response.json();
+    if (response.status === 401 && !url.endsWith('/session')) { showLogin(); }
+    if (!response.ok) { const error = new Error((body && body.detail) || response.statusText); error.status = response.status; throw error; }
     return body;
+  }
+  const getJSON = (url) => request(url);
+
+  function showLogin() {
+    document.getElementById('login').hidden = false;
+    document.getElementById('login-username').focus();
+  }
+
+  function signedIn(session) {
+    csrfToken = session.csrfToken;
+    document.getElementById('login').hidden = true;
+    const who = document.getElementById('who');
+    who.textContent = session.username;
+    who.hidden = false;
+    document.getElementById('logout').hidden = false;
   }
 
   async function loadLevel(level) {
@@ -135,6 +157,13 @@
 
   async function start() {
     applyLanguage();
+    try {
+      signedIn(await request('/api/v1/session'));
+    } catch (error) {
+      if (error.status === 401) { showLogin(); return; }
+      throw error;
+    }
+    if (layers.district) { return; }
     const [districts, streets, communities, grids] = await Promise.all(['district', 'street', 'community', 'grid'].map(loadLevel));
     const districtFeatures = districts.toGeoJSON().features;
     showSummary(districtFeatures[0], {
@@ -154,6 +183,26 @@
     event.preventDefault();
     const code = document.getElementById('search-code').value.trim();
     if (code) { findCode(code); }
+  });
+  document.getElementById('login-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const message = document.getElementById('login-error');
+    message.textContent = '';
+    try {
+      const session = await request('/api/v1/session', {
+        method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: document.getElementById('login-username').value, password: document.getElementById('login-password').value })
+      });
+      document.getElementById('login-password').value = '';
+      signedIn(session);
+      await start();
+    } catch (error) {
+      message.textContent = error.message;
+    }
+  });
+  document.getElementById('logout').addEventListener('click', async () => {
+    await request('/api/v1/session', { method: 'DELETE' }).catch(() => {});
+    window.location.reload();
   });
   document.getElementById('language').addEventListener('click', () => {
     lang = lang === 'zh' ? 'en' : 'zh';
