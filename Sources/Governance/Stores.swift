@@ -125,6 +125,13 @@ public protocol RegistryStore: Sendable {
     func entriesNeedingReview(_ kind: RegistryKind, limit: Int) async throws -> [RegistryEntry]
     /// Per address: people, households, people with a tag (the vulnerable), enterprises and places.
     func addressCensus() async throws -> [AddressCensus]
+    /// Rewrites every record as stored (key, fields, tags column) and every recorded claim through
+    /// the closures, with the audit record, in one transaction; returns the records rewritten. A
+    /// record whose key changes takes its claims along. For re-encrypting personal data under a
+    /// new key.
+    func rewriteRegistries(audit: AuditRecord,
+                           record: @escaping @Sendable (RegistryEntry, _ tagsColumn: String?) throws -> (RegistryEntry, String?),
+                           claim: @escaping @Sendable (FieldConflict) throws -> FieldConflict) async throws -> Int
 }
 
 /// What the registries hold at one address.

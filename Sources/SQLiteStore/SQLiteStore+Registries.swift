@@ -133,8 +133,8 @@ extension SQLiteStore {
                     incoming.importBatch = batchID
                     incoming.updatedAt = batch.importedAt
                     let storedRow = bulkLoad
-                        ? try Row.fetchOne(db, sql: "SELECT id, \(Self.entryColumns) FROM registry_entry WHERE id = ?", arguments: [rowids[row.key]])
-                        : try Row.fetchOne(db, sql: "SELECT id, \(Self.entryColumns) FROM registry_entry WHERE kind = ? AND key = ?", arguments: [kind.rawValue, row.key])
+                        ? try Row.fetchOne(db, sql: "SELECT id, tags, \(Self.entryColumns) FROM registry_entry WHERE id = ?", arguments: [rowids[row.key]])
+                        : try Row.fetchOne(db, sql: "SELECT id, tags, \(Self.entryColumns) FROM registry_entry WHERE kind = ? AND key = ?", arguments: [kind.rawValue, row.key])
                     guard let storedRow else { continue }
                     let stored = try Self.entry(storedRow)
                     let outcome = try ProvenanceMerge.resolve(stored: stored, incoming: incoming) {
@@ -152,7 +152,13 @@ extension SQLiteStore {
                         (merged, claims) = (m, c)
                     }
                     let id: Int64 = storedRow["id"]
-                    try update.execute(arguments: [merged.addressCode, merged.category, merged.fields["tags"], RegistryFieldsEncoding.encode(merged),
+                    // The tags column may hold blind indexes of sealed tags: take the incoming row's
+                    // when the merged tags are its tags, else keep what is stored.
+                    let storedTags: String? = storedRow["tags"]
+                    let tagsColumn: String? = merged.fields["tags"] == incoming.fields["tags"] ? row.tags
+                        : merged.fields["tags"] == stored.fields["tags"] ? storedTags
+                        : Self.tagUnion(storedTags, row.tags)
+                    try update.execute(arguments: [merged.addressCode, merged.category, tagsColumn, RegistryFieldsEncoding.encode(merged),
                                                    Self.json(merged.fieldSources, omitting: merged.source), merged.source, batchID, time,
                                                    merged.needsReview ? 1 : 0, id])
                     for c in claims {
@@ -187,6 +193,51 @@ extension SQLiteStore {
             try Self.auditImport(batch, in: db)
             result.batch = batch
             return result
+        }
+    }
+
+    /// The tags of both, in order, each once: what ``ProvenanceMerge`` does to the tags field, done
+    /// to the column (which may hold blind indexes of the tags).
+    static func tagUnion(_ a: String?, _ b: String?) -> String? {
+        guard let a else { return b }
+        var tags = a.split(separator: "、").map(String.init)
+        for t in (b ?? "").split(separator: "、").map(String.init) where !tags.contains(t) { tags.append(t) }
+        return tags.joined(separator: "、")
+    }
+
+    public func rewriteRegistries(audit: AuditRecord,
+                                  record: @escaping @Sendable (RegistryEntry, String?) throws -> (RegistryEntry, String?),
+                                  claim: @escaping @Sendable (FieldConflict) throws -> FieldConflict) async throws -> Int {
+        try await database.write { db in
+            let update = try db.cachedStatement(sql: "UPDATE registry_entry SET key = ?, fields = ?, tags = ? WHERE id = ?")
+            let rekeyClaims = try db.cachedStatement(sql: "UPDATE field_conflict SET key = ? WHERE kind = ? AND key = ?")
+            var count = 0
+            // Read whole before writing: a cursor must not see the rows it changes.
+            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM registry_entry ORDER BY id")
+            var start = 0
+            while start < ids.count {
+                let slice = ids[start..<min(ids.count, start + 10_000)]
+                let rows = try Row.fetchAll(db, sql: "SELECT id, tags, \(Self.entryColumns) FROM registry_entry WHERE id BETWEEN ? AND ? ORDER BY id",
+                                            arguments: [slice.first!, slice.last!])
+                for row in rows {
+                    let stored = try Self.entry(row)
+                    let (entry, tags) = try record(stored, row["tags"])
+                    try update.execute(arguments: [entry.key, RegistryFieldsEncoding.encode(entry), tags, row["id"] as Int64])
+                    // Claims are filed under the record's key, which may be a blind index that changed.
+                    if entry.key != stored.key { try rekeyClaims.execute(arguments: [entry.key, stored.kind.rawValue, stored.key]) }
+                    count += 1
+                }
+                start += 10_000
+            }
+            let claims = try Row.fetchAll(db, sql: "SELECT * FROM field_conflict ORDER BY id")
+            let rewriteClaim = try db.cachedStatement(sql: "UPDATE field_conflict SET key = ?, value = ? WHERE id = ?")
+            for row in claims {
+                let c = try claim(FieldConflict(kind: RegistryKind(rawValue: row["kind"]) ?? .person, key: row["key"], field: row["field"], value: row["value"],
+                                                source: row["source"], importBatch: row["import_batch"], observedAt: row["observed_at"]))
+                try rewriteClaim.execute(arguments: [c.key, c.value, row["id"] as Int64])
+            }
+            _ = try Self.appendAudit([audit], in: db)
+            return count
         }
     }
 

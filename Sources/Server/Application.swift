@@ -25,6 +25,7 @@ public struct CityBrainServices: Sendable {
     public let layers: LayerService
     public let areas: AreaQueryService
     public let accounts: AccountService
+    public let registries: RegistryService
 
     public init(store: any CityBrainStore, regions: RegionService, addresses: AddressService, layers: LayerService, accounts: AccountService) {
         self.store = store
@@ -32,8 +33,11 @@ public struct CityBrainServices: Sendable {
         self.addresses = addresses
         self.layers = layers
         self.accounts = accounts
-        self.areas = AreaQueryService(store: store, addresses: addresses, regions: regions)
+        self.registries = RegistryService(store: store, addresses: addresses, vault: layers.vault)
+        self.areas = AreaQueryService(store: store, addresses: addresses, regions: regions, vault: layers.vault)
     }
+
+    public var vault: PersonalDataVault { layers.vault }
 }
 
 /// The router with every route and middleware; tests drive it directly. Every route is added with

@@ -237,7 +237,8 @@ struct BenchLocateHTTP: AsyncParsableCommand {
         let (portStream, portContinuation) = AsyncStream.makeStream(of: Int.self)
         let app = Application(
             router: buildRouter(services: CityBrainServices(store: store, regions: regions, addresses: addresses,
-                                                            layers: LayerService(store: store, addresses: addresses), accounts: accounts), logger: logger),
+                                                            layers: LayerService(store: store, addresses: addresses, vault: PersonalDataVault(.generate())),
+                                                            accounts: accounts), logger: logger),
             configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "CityBrain"),
             onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
             logger: logger)
@@ -380,7 +381,7 @@ struct BenchRegistryImport: AsyncParsableCommand {
         progress.update("writing the registries as CSV files")
         var files = try writeFiles(demo: demo, library: library, folder: folder, progress: progress)
 
-        let registries = RegistryService(store: store, addresses: addresses)
+        let registries = RegistryService(store: store, addresses: addresses, vault: PersonalDataVault(.generate()))
         // The people file read and checked without writing, on one core, and the same checked records
         // written from memory into an empty store: the two sides of the import.
         progress.update("reading and checking the people without writing")
@@ -395,11 +396,11 @@ struct BenchRegistryImport: AsyncParsableCommand {
             let again = try openTable(path: files[0].path)
             let schema = RegistrySchema.of(.person)
             let reader = RegistryRowReader(schema: schema, header: again.header, columns: schema.mapping.resolve(again.header).columns,
-                                           options: RegistryImportOptions(source: "公安人口库"), resolveAddress: registries.addressResolver())
+                                           options: RegistryImportOptions(source: "公安人口库"), vault: registries.vault, resolveAddress: registries.addressResolver())
             let now = Date()
             var checkedRows: [RegistryRow] = []
             while let r = try again.next() {
-                if let e = reader.read(r.fields, line: r.line, at: now).entry { checkedRows.append(RegistryRow(line: r.line, entry: e)) }
+                if let e = reader.read(r.fields, line: r.line, at: now).entry { checkedRows.append(RegistryRow(line: r.line, sealing: e, with: registries.vault)) }
             }
             checked = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
             progress.update("writing the checked people from memory")
@@ -423,7 +424,7 @@ struct BenchRegistryImport: AsyncParsableCommand {
             var options = RegistryImportOptions(source: file.source)
             options.keepGoing = true
             let reader = RegistryRowReader(schema: schema, header: table.header, columns: schema.mapping.resolve(table.header).columns,
-                                           options: options, resolveAddress: registries.addressResolver())
+                                           options: options, vault: registries.vault, resolveAddress: registries.addressResolver())
             let result = try await registries.importRows(file.kind, reader: reader, at: Date(), nextRows: TableChunks(table).next)
             rejected += Set(result.issues.filter { $0.severity == .error }.map(\.line)).count
             timings.append((file.kind, result.inserted, Double(DispatchTime.now().uptimeNanoseconds - fileStart) / 1e9, result.waits.store, result.waits.producer, result.indexing))

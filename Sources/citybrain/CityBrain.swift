@@ -10,13 +10,18 @@ struct CityBrain: AsyncParsableCommand {
             Every option can also be set with an environment variable named CITYBRAIN_ plus the \
             option in capitals (CITYBRAIN_DATABASE, CITYBRAIN_PORT, …); a flag on the command line wins.
             """,
-        subcommands: [Serve.self, Demo.self, Migrate.self, Import.self, Export.self, AddressCommand.self, LayerCommand.self, AuditCommand.self, AccountCommand.self, Bench.self])
+        subcommands: [Serve.self, Demo.self, Migrate.self, Import.self, Export.self, AddressCommand.self, LayerCommand.self, AuditCommand.self, AccountCommand.self, KeysCommand.self, Bench.self])
 }
 
 /// Options every command that opens the store shares.
 struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "SQLite database file (env CITYBRAIN_DATABASE).")
     var database: String = ProcessInfo.processInfo.environment["CITYBRAIN_DATABASE"] ?? "./citybrain.sqlite"
+
+    @Option(name: .long, help: "Key file that protects personal data at rest (env CITYBRAIN_KEY_FILE; default: the database path + .keys). CITYBRAIN_KEYS may hold the file's content instead.")
+    var keyFile: String?
+
+    var keyFilePath: String { keyFile ?? ProcessInfo.processInfo.environment["CITYBRAIN_KEY_FILE"] ?? database + ".keys" }
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error (env CITYBRAIN_LOG_LEVEL).")
     var logLevel: String = ProcessInfo.processInfo.environment["CITYBRAIN_LOG_LEVEL"] ?? "info"

@@ -25,14 +25,14 @@ struct RegistryImportArguments: ParsableArguments {
             }
         }
         let services = try await openServices(store, progress: progress)
-        let registries = RegistryService(store: services.store, addresses: services.addresses)
+        let registries = services.registries
         var options = RegistryImportOptions(source: source)
         options.keepGoing = keepGoing
         options.fileName = URL(fileURLWithPath: file).lastPathComponent
         options.actor = cliActor
         let (table, columns) = try openMappedTable(file, sheet: sheet, encoding: encoding, mapping: columnMapping, progress: progress,
                                                    alsoMissing: { RegistryRowReader.missingAddressColumns($0) ? ["address_code or address"] : [] })
-        let reader = RegistryRowReader(schema: schema, header: table.header, columns: columns, options: options,
+        let reader = RegistryRowReader(schema: schema, header: table.header, columns: columns, options: options, vault: registries.vault,
                                        resolveAddress: registries.addressResolver(minimumScore: 0.75))
         options = reader.options
         let rows = TableChunks(table) { n in progress.update("read \(n) rows (\(table.formatDescription))") }

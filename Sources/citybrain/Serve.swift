@@ -103,7 +103,7 @@ extension Demo {
     /// registry — stream into the store while the next communities are generated; the other
     /// registries are written after them.
     static func importRegistries(_ demo: DemoDistrict, _ library: DemoAddressLibrary, into services: CityBrainServices, progress: Progress) async throws {
-        let registries = RegistryService(store: services.store, addresses: services.addresses)
+        let registries = services.registries
         let generator = DemoRegistryGenerator(district: demo, library: library)
         var options = RegistryImportOptions(source: DemoRegistryGenerator.source)
         options.actor = "demo"
@@ -119,9 +119,9 @@ extension Demo {
             for i in 0..<generator.communityCount {
                 let records = generator.records(ofCommunity: i, at: now, allocator: allocator)
                 for (kind, entries) in records where kind != .person {
-                    collected[kind, default: []] += entries.map { RegistryRow(line: 0, entry: $0) }
+                    collected[kind, default: []] += entries.map { RegistryRow(line: 0, sealing: $0, with: registries.vault) }
                 }
-                let chunk = (records[.person] ?? []).map { RegistryRow(line: 0, entry: $0) }
+                let chunk = (records[.person] ?? []).map { RegistryRow(line: 0, sealing: $0, with: registries.vault) }
                 written += chunk.count
                 guard people.send(chunk) else { return }
                 if i % 10 == 0 { progress.update("registries: community \(i + 1)/\(generator.communityCount), \(written) people") }

@@ -1,3 +1,4 @@
+import ArgumentParser
 import Foundation
 import Governance
 import Logging
@@ -15,9 +16,32 @@ func openServices(_ options: StoreOptions, progress: Progress? = nil) async thro
     let addresses = AddressService(store: store, regions: regions)
     progress?.update("loading the address library")
     try await addresses.load()
-    let layers = LayerService(store: store, addresses: addresses)
+    let layers = LayerService(store: store, addresses: addresses, vault: try await openVault(options, store: store))
     try await layers.load()
     return CityBrainServices(store: store, regions: regions, addresses: addresses, layers: layers, accounts: AccountService(store: store))
+}
+
+/// The keys of the personal data: from the key file, or CITYBRAIN_KEYS; a new key file for a
+/// database that has never sealed anything. A database with sealed data and no matching key is
+/// refused: personal data would be unreadable, or sealed under two different keys.
+func openVault(_ options: StoreOptions, store: any CityBrainStore) async throws -> PersonalDataVault {
+    let path = options.keyFilePath
+    let check = try await store.setting(KeyCheck.setting)
+    let ring: KeyRing
+    if FileManager.default.fileExists(atPath: path) {
+        ring = try KeyRing.load(from: URL(fileURLWithPath: path))
+    } else if let text = ProcessInfo.processInfo.environment["CITYBRAIN_KEYS"], !text.isEmpty {
+        ring = try KeyRing(decoding: Data(base64Encoded: text) ?? Data(text.utf8), origin: "CITYBRAIN_KEYS")
+    } else if check == nil {
+        ring = KeyRing.generate()
+        try ring.save(to: URL(fileURLWithPath: path))
+        printError("Created the key file \(path): it protects the personal data in \(options.database). Keep a copy apart from the database; without it the personal data cannot be read.")
+    } else {
+        throw ValidationError("\(options.database) holds encrypted personal data, but there is no key file at \(path) (give --key-file or CITYBRAIN_KEYS)")
+    }
+    let vault = PersonalDataVault(ring)
+    try await KeyCheck.verify(vault, stored: check, store: store, origin: path)
+    return vault
 }
 
 func makeLogger(_ level: String) -> Logger {

@@ -173,7 +173,7 @@ struct CLITests {
 
         func copy(_ name: String) throws -> String {
             let path = folder.appendingPathComponent(name).path
-            for suffix in ["", "-wal", "-shm"] where FileManager.default.fileExists(atPath: base + suffix) {
+            for suffix in ["", "-wal", "-shm", ".keys"] where FileManager.default.fileExists(atPath: base + suffix) {
                 try FileManager.default.copyItem(atPath: base + suffix, toPath: path + suffix)
             }
             return path
@@ -256,12 +256,40 @@ struct CLITests {
         #expect(failed.status == 2)
         #expect(failed.errors.contains("broken.csv:17992, column 2: a quoted field is never closed") && failed.errors.contains("Nothing was written"), "\(failed.errors)")
         let first = try #require(lines[1].split(separator: ",").first.map(String.init))
-        #expect(try await store.registryEntries(.person, keys: [first]).first?.fields["name"] == "测试0")
+        // Read as the application does: by the ID number's blind index, opened with the key file.
+        let vault = PersonalDataVault(try KeyRing.load(from: URL(fileURLWithPath: db + ".keys")))
+        func name() async throws -> String? {
+            try await store.registryEntries(.person, keys: [vault.storageKey(.person, key: first)]).first.map { try vault.opened($0).fields["name"] } ?? nil
+        }
+        #expect(try await name() == "测试0")
         // Without the break the renaming goes through (the same source corrects itself).
         try Data((broken.replacingOccurrences(of: ",\"改名17990,", with: ",改名17990,") + "\n").utf8).write(to: other)
         let renamed = try run(["import", "people", other.path, "--source", "公安", "--database", db, "--keep-going"])
         #expect(renamed.output.contains("17998 merged, 0 unchanged, 0 flagged for review; 1 rows rejected"), "\(renamed.output)")
-        #expect(try await store.registryEntries(.person, keys: [first]).first?.fields["name"] == "改名0")
+        #expect(try await name() == "改名0")
+    }
+
+    @Test("keys: the demo creates its key file; rotate re-encrypts; without the key file the database is refused")
+    func keys() async throws {
+        let folder = try temporaryFolder()
+        let db = folder.appendingPathComponent("demo.sqlite").path
+        let demo = try run(["demo", "--preset", "tiny", "--no-serve", "--database", db])
+        #expect(demo.status == 0 && demo.errors.contains("Created the key file \(db).keys"), "\(demo.errors)")
+        let before = try KeyRing.load(from: URL(fileURLWithPath: db + ".keys"))
+        let rotated = try run(["keys", "rotate", "--database", db])
+        #expect(rotated.status == 0, "\(rotated.errors)")
+        #expect(rotated.output.contains("Re-encrypted") && rotated.output.contains("with key version 2"), "\(rotated.output)")
+        let after = try KeyRing.load(from: URL(fileURLWithPath: db + ".keys"))
+        #expect(after.current == 2 && after.secrets.count == 1 && after.secrets[2] != before.secrets[1])
+        // The data still opens: the demo runs again on it without creating anything.
+        #expect(try run(["demo", "--preset", "tiny", "--no-serve", "--database", db]).status == 0)
+        // The wrong key file, or none, is refused before anything is written.
+        try FileManager.default.moveItem(atPath: db + ".keys", toPath: db + ".keys.saved")
+        let missing = try run(["demo", "--preset", "tiny", "--no-serve", "--database", db])
+        #expect(missing.status != 0 && missing.errors.contains("holds encrypted personal data, but there is no key file"), "\(missing.errors)")
+        try KeyRing.generate().save(to: URL(fileURLWithPath: db + ".keys"))
+        let wrong = try run(["demo", "--preset", "tiny", "--no-serve", "--database", db])
+        #expect(wrong.status != 0 && wrong.errors.contains("do not open the personal data of this database"), "\(wrong.errors)")
     }
 
     @Test("audit verify: the demo's imports form an intact chain; an edit or a cut-off end is reported")

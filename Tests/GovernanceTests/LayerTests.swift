@@ -19,12 +19,13 @@ struct LayerTests {
     func custom() async throws {
         let regions = try await Fixture.service()
         let addresses = AddressService(store: regions.store, regions: regions)
-        let layers = LayerService(store: regions.store, addresses: addresses)
+        let vault = PersonalDataVault(.generate())
+        let layers = LayerService(store: regions.store, addresses: addresses, vault: vault)
         try await layers.load()
         let petrol = LayerDefinition(id: "petrol-stations", name: "加油站", englishName: "Petrol stations", subject: .place, rule: LayerRule(categories: ["加油站"]))
         try await layers.define(petrol, actor: "tester")
         #expect(layers.definitions.count == 27)
-        let reloaded = LayerService(store: regions.store, addresses: addresses)
+        let reloaded = LayerService(store: regions.store, addresses: addresses, vault: vault)
         try await reloaded.load()
         #expect(reloaded.definition("petrol-stations")?.rule.categories == ["加油站"])
         var changed = petrol

@@ -51,7 +51,7 @@ struct RegistryTests {
             return (line: i + 2, address: a, issues: issues)
         }
         _ = try await addresses.importAddresses(rows, options: reader.options)
-        return (addresses, RegistryService(store: regions.store, addresses: addresses))
+        return (addresses, RegistryService(store: regions.store, addresses: addresses, vault: PersonalDataVault(.generate())))
     }
 
     func read(_ kind: RegistryKind, header: [String], rows: [[String]], source: String, registries: RegistryService, keepGoing: Bool = false)
@@ -60,7 +60,8 @@ struct RegistryTests {
         var options = RegistryImportOptions(source: source)
         options.keepGoing = keepGoing
         let schema = RegistrySchema.of(kind)
-        let reader = RegistryRowReader(schema: schema, header: header, columns: schema.mapping.resolve(header).columns, options: options) { code, text in
+        let reader = RegistryRowReader(schema: schema, header: header, columns: schema.mapping.resolve(header).columns, options: options,
+                                       vault: registries.vault) { code, text in
             registries.resolveAddress(code: code, text: text)
         }
         let now = Date()
@@ -100,10 +101,10 @@ struct RegistryTests {
         #expect(flagged.needsReview && flagged.fields["phone"] == "13800001111")
         // Tags add up across sources.
         #expect(flagged.tags == ["独居老人", "残疾人"])
-        let claims = try await registries.store.fieldConflicts(.person, key: "34052419800101001X")
+        let claims = try await registries.fieldConflicts(.person, key: "34052419800101001X")
         #expect(Set(claims.map { "\($0.source):\($0.value)" }) == ["公安人口库:13800001111", "民政:13700003333"])
         #expect(claims.allSatisfy { $0.importBatch != nil })
-        #expect(try await registries.store.entriesNeedingReview(.person, limit: 10).map(\.key) == ["34052419800101001X"])
+        #expect(try await registries.entriesNeedingReview(.person, limit: 10).map(\.key) == ["34052419800101001X"])
         // The same file again: nothing changes.
         let again = try await registries.importEntries(.person, rows: rows2, options: options2)
         #expect(again.batch == nil && again.unchanged == 1)

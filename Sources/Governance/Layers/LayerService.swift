@@ -48,10 +48,16 @@ public final class LayerService: Sendable {
         var total: Int
     }
 
-    public init(store: any CityBrainStore, addresses: AddressService) {
+    /// People picked by hand are kept sealed in the layer's rule and found by blind index.
+    public let vault: PersonalDataVault
+
+    public init(store: any CityBrainStore, addresses: AddressService, vault: PersonalDataVault) {
         self.store = store
         self.addresses = addresses
+        self.vault = vault
     }
+
+    static let sealedKeyField = "layer.key"
 
     public func load() async throws {
         let layers = try await store.loadLayers()
@@ -66,6 +72,9 @@ public final class LayerService: Sendable {
     public func define(_ layer: LayerDefinition, actor: String) async throws {
         var layer = try layer.validated()
         layer.builtIn = false
+        if let kind = layer.subject.registry, RegistrySchema.keyIsPersonal(kind) {
+            layer.rule.keys = layer.rule.keys.map { PersonalDataVault.isSealed($0) ? $0 : vault.seal($0, field: Self.sealedKeyField) }
+        }
         guard !BuiltInLayers.all.contains(where: { $0.id == layer.id }) else {
             throw LayerDefinition.Invalid(reason: "\(layer.id) is a built-in layer")
         }
@@ -121,7 +130,14 @@ public final class LayerService: Sendable {
 
         var members: [(address: StandardAddress, weight: Int)] = []
         if let kind = layer.subject.registry {
-            for (code, count) in try await store.registryAddressCounts(kind, rule: layer.rule) {
+            // The store matches personal tags and keys by their blind indexes.
+            var rule = layer.rule
+            rule.tags = vault.storageTags(kind, tags: rule.tags)
+            rule.keys = try rule.keys.map { key in
+                let clear = PersonalDataVault.isSealed(key) ? try vault.open(key, field: Self.sealedKeyField) : key
+                return vault.storageKey(kind, key: clear)
+            }
+            for (code, count) in try await store.registryAddressCounts(kind, rule: rule) {
                 if let a = addresses.address(code) { members.append((a, count)) }
             }
         } else if layer.rule.keys.isEmpty {

@@ -62,12 +62,14 @@ public final class AreaQueryService: Sendable {
     public let store: any CityBrainStore
     public let addresses: AddressService
     public let regions: RegionService
+    public let vault: PersonalDataVault
     private let census = Mutex<(version: String, byAddress: [String: AddressCensus])?>(nil)
 
-    public init(store: any CityBrainStore, addresses: AddressService, regions: RegionService) {
+    public init(store: any CityBrainStore, addresses: AddressService, regions: RegionService, vault: PersonalDataVault) {
         self.store = store
         self.addresses = addresses
         self.regions = regions
+        self.vault = vault
     }
 
     func censusByAddress() async throws -> [String: AddressCensus] {
@@ -109,7 +111,8 @@ public final class AreaQueryService: Sendable {
             var start = 0
             while start < withPeople.count && people.count < limit {
                 let slice = Array(withPeople[start..<min(withPeople.count, start + 500)])
-                for e in try await store.registryEntries(.person, addressCodes: slice) {
+                for sealed in try await store.registryEntries(.person, addressCodes: slice) {
+                    let e = try vault.opened(sealed)
                     guard people.count < limit else { truncated = true; break }
                     let id = e.fields["id_number"].flatMap { try? CitizenID($0) }
                     people.append(.init(

@@ -19,20 +19,27 @@ public struct RegistryRow: Sendable {
     public let needsReview: Bool
     public let storedFields: String
 
-    public init(line: Int, entry: RegistryEntry) {
+    /// A record already in its stored form (stores' own tests write records as they are).
+    public init(line: Int, entry: RegistryEntry, tagsColumn: String?? = nil) {
         self.line = line
         kind = entry.kind
         key = entry.key
         addressCode = entry.addressCode
         category = entry.category
-        tags = entry.fields["tags"]
+        tags = tagsColumn ?? entry.fields["tags"]
         source = entry.source
         fieldSources = entry.fieldSources
         needsReview = entry.needsReview
         storedFields = RegistryFieldsEncoding.encode(entry)
     }
 
-    /// The record again, as read (for merging with a stored one).
+    /// A record in clear, sealed for storage: personal fields encrypted, a personal key and
+    /// personal tags replaced by blind indexes.
+    public init(line: Int, sealing entry: RegistryEntry, with vault: PersonalDataVault) {
+        self.init(line: line, entry: vault.sealed(entry), tagsColumn: .some(vault.sealedTagsColumn(entry)))
+    }
+
+    /// The record again, in its stored form (for merging with a stored one).
     public var entry: RegistryEntry {
         RegistryEntry(kind: kind, key: key, addressCode: addressCode, gridCode: nil,
                       fields: (try? RegistryFieldsEncoding.decode(storedFields, kind: kind, key: key)) ?? [:],

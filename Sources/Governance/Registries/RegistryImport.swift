@@ -52,8 +52,10 @@ public struct RegistryRowReader: Sendable {
     let resolveAddress: @Sendable (_ code: String?, _ text: String?) -> (address: AddressReference?, reason: String?)
     /// Each field of the schema with its column in the file (looked up once, not for every row).
     private let fieldColumns: [(field: RegistryField, column: Int?)]
+    /// Seals the personal fields of every record before it leaves the reader.
+    let vault: PersonalDataVault
 
-    public init(schema: RegistrySchema, header: [String], columns: [String: Int], options: RegistryImportOptions,
+    public init(schema: RegistrySchema, header: [String], columns: [String: Int], options: RegistryImportOptions, vault: PersonalDataVault,
                 resolveAddress: @escaping @Sendable (_ code: String?, _ text: String?) -> (address: AddressReference?, reason: String?)) {
         self.schema = schema
         self.header = header
@@ -62,6 +64,7 @@ public struct RegistryRowReader: Sendable {
         for (field, i) in columns { options.columnNames[field] = header[i] }
         self.options = options
         self.resolveAddress = resolveAddress
+        self.vault = vault
         fieldColumns = schema.fields.map { ($0, columns[$0.name]) }
     }
 
@@ -80,7 +83,7 @@ public struct RegistryRowReader: Sendable {
             out.reserveCapacity(slice.count)
             for raw in slice {
                 let (entry, issues) = read(raw.fields, line: raw.line, at: time)
-                out.append((raw.line, entry.map { RegistryRow(line: raw.line, entry: $0) }, issues))
+                out.append((raw.line, entry.map { RegistryRow(line: raw.line, sealing: $0, with: vault) }, issues))
             }
             results.withLock { $0[part] = out }
         }

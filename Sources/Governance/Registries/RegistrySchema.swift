@@ -12,12 +12,12 @@ public struct RegistryField: Sendable {
     public var name: String
     public var headers: [String]
     public var required: Bool
-    /// Personal data whose display is masked and whose storage the privacy work encrypts.
-    public var personal: Bool
+    /// Personal data: masked in answers, sealed (encrypted) at rest, its class says how to mask.
+    public var personal: PersonalDataClass?
     /// Checks and normalises a non-empty value; a returned warning is reported but the value kept.
     public var normalize: @Sendable (String) throws(FieldProblem) -> (value: String, warning: String?)
 
-    public init(_ name: String, _ headers: [String], required: Bool = false, personal: Bool = false,
+    public init(_ name: String, _ headers: [String], required: Bool = false, personal: PersonalDataClass? = nil,
                 normalize: @escaping @Sendable (String) throws(FieldProblem) -> (value: String, warning: String?) = RegistryField.text) {
         self.name = name
         self.headers = [name] + headers
@@ -97,15 +97,15 @@ public struct RegistrySchema: Sendable {
         switch kind {
         case .person:
             RegistrySchema(kind: .person, keyField: "id_number", fields: [
-                RegistryField("id_number", ["身份证号", "公民身份号码", "身份证号码", "证件号码"], required: true, personal: true, normalize: RegistryField.citizenID),
-                RegistryField("name", ["姓名"], required: true, personal: true),
-                RegistryField("phone", ["联系电话", "手机", "电话", "手机号"], personal: true, normalize: RegistryField.phone),
+                RegistryField("id_number", ["身份证号", "公民身份号码", "身份证号码", "证件号码"], required: true, personal: .idNumber, normalize: RegistryField.citizenID),
+                RegistryField("name", ["姓名"], required: true, personal: .name),
+                RegistryField("phone", ["联系电话", "手机", "电话", "手机号"], personal: .phone, normalize: RegistryField.phone),
                 RegistryField("household", ["户号", "家庭户号"]),
                 RegistryField("relation", ["与户主关系", "关系"]),
                 RegistryField("residence_type", ["人口类型", "居住类型", "户籍类型"], normalize: RegistryField.choice([
                     "registered": ["户籍", "户籍人口", "常住", "本地"], "floating": ["流动", "流动人口", "外来", "暂住"], "overseas": ["境外", "境外人员", "外籍"],
                 ])),
-                RegistryField("tags", ["标签", "人员标签", "特殊人群"], personal: true, normalize: RegistryField.tags),
+                RegistryField("tags", ["标签", "人员标签", "特殊人群"], personal: .sensitiveTags, normalize: RegistryField.tags),
             ] + addressFields, categoryField: "residence_type")
         case .house:
             RegistrySchema(kind: .house, keyField: "house_code", fields: [
@@ -114,15 +114,15 @@ public struct RegistrySchema: Sendable {
                     "self-occupied": ["自住", "自用"], "rented": ["出租", "租赁"], "vacant": ["空置", "闲置"], "commercial": ["商用", "经营", "商业"],
                 ])),
                 RegistryField("area", ["面积", "建筑面积", "房屋面积"], normalize: RegistryField.area),
-                RegistryField("owner_name", ["产权人", "房主", "业主"], personal: true),
-                RegistryField("owner_id_number", ["产权人身份证号", "房主身份证号"], personal: true, normalize: RegistryField.citizenID),
+                RegistryField("owner_name", ["产权人", "房主", "业主"], personal: .name),
+                RegistryField("owner_id_number", ["产权人身份证号", "房主身份证号"], personal: .idNumber, normalize: RegistryField.citizenID),
             ] + addressFields, categoryField: "use")
         case .enterprise:
             RegistrySchema(kind: .enterprise, keyField: "credit_code", fields: [
                 RegistryField("credit_code", ["统一社会信用代码", "信用代码"], required: true, normalize: RegistryField.creditCode),
                 RegistryField("name", ["企业名称", "名称", "单位名称"], required: true),
                 RegistryField("industry", ["行业", "所属行业", "行业类别"]),
-                RegistryField("legal_representative", ["法定代表人", "法人代表", "负责人"], personal: true),
+                RegistryField("legal_representative", ["法定代表人", "法人代表", "负责人"], personal: .name),
                 RegistryField("tags", ["风险标签", "标签", "企业标签"], normalize: RegistryField.tags),
             ] + addressFields, categoryField: "industry")
         case .place:

@@ -6,11 +6,14 @@ import Synchronization
 public final class RegistryService: Sendable {
     public let store: any CityBrainStore
     public let addresses: AddressService
+    /// Personal data goes to the store sealed and comes back opened through it.
+    public let vault: PersonalDataVault
     private let gate = WriteGate()
 
-    public init(store: any CityBrainStore, addresses: AddressService) {
+    public init(store: any CityBrainStore, addresses: AddressService, vault: PersonalDataVault) {
         self.store = store
         self.addresses = addresses
+        self.vault = vault
     }
 
     /// The address of a code or a text, as registry rows give it.
@@ -45,7 +48,7 @@ public final class RegistryService: Sendable {
         let issues = rows.flatMap(\.issues)
         let rejected = Set(issues.filter { $0.severity == .error }.map(\.line))
         if !rejected.isEmpty && !options.keepGoing { throw RegistryImportRejected(issues: issues) }
-        let feed = RegistryFeed(rows.compactMap { r in r.entry.map { RegistryRow(line: r.line, entry: $0) } },
+        let feed = RegistryFeed(rows.compactMap { r in r.entry.map { RegistryRow(line: r.line, sealing: $0, with: vault) } },
                                 note: rejected.isEmpty ? "" : "\(rejected.count) rows rejected")
         return try await write(kind, feed: feed, options: options) { issues }
     }
@@ -116,8 +119,10 @@ public final class RegistryService: Sendable {
             let written = try await self.store.writeRegistry(kind, feed: feed, batch: batch, basedOnBatch: basedOn)
             var all = issues()
             let keyColumn = options.column(RegistrySchema.of(kind).keyField)
+            let keyIsPersonal = RegistrySchema.keyIsPersonal(kind)
             for f in written.flagged {
-                all.append(ImportIssue(.warning, line: f.line, column: keyColumn, value: f.key,
+                // The store knows a personal key only by its blind index; the line says which record.
+                all.append(ImportIssue(.warning, line: f.line, column: keyColumn, value: keyIsPersonal ? nil : f.key,
                                        reason: "sources disagree on \(f.fields.joined(separator: ", ")): both values kept, flagged for review"))
             }
             return RegistryImportResult(inserted: written.inserted, merged: written.merged, unchanged: written.unchanged,
@@ -126,12 +131,23 @@ public final class RegistryService: Sendable {
         }
     }
 
+    /// The record with this key, in clear (callers mask it unless the reader may and did reveal).
     public func entry(_ kind: RegistryKind, key: String) async throws -> RegistryEntry? {
-        try await store.registryEntries(kind, keys: [key]).first.map(withCurrentGrid)
+        try await store.registryEntries(kind, keys: [vault.storageKey(kind, key: key)]).first.map { withCurrentGrid(try vault.opened($0)) }
     }
 
     public func entries(_ kind: RegistryKind, atAddresses codes: [String]) async throws -> [RegistryEntry] {
-        try await store.registryEntries(kind, addressCodes: codes).map(withCurrentGrid)
+        try await store.registryEntries(kind, addressCodes: codes).map { withCurrentGrid(try vault.opened($0)) }
+    }
+
+    /// The claims recorded for a record, in clear.
+    public func fieldConflicts(_ kind: RegistryKind, key: String) async throws -> [FieldConflict] {
+        try await store.fieldConflicts(kind, key: vault.storageKey(kind, key: key)).map { try vault.opened($0, kind: kind) }
+    }
+
+    /// Records flagged for review, in clear.
+    public func entriesNeedingReview(_ kind: RegistryKind, limit: Int) async throws -> [RegistryEntry] {
+        try await store.entriesNeedingReview(kind, limit: limit).map { withCurrentGrid(try vault.opened($0)) }
     }
 
     /// The grid of a record is its address's, under today's boundaries.

@@ -1,0 +1,141 @@
+import Foundation
+import Governance
+import SQLiteStore
+import Testing
+
+@Suite("Personal data: sealed at rest, found by blind index, masked, keys rotated")
+struct PrivacyTests {
+    static let id = "34052419800101001X"
+
+    static func person(_ id: String = PrivacyTests.id, name: String = "张三", phone: String = "13800001111", tags: String = "独居老人、残疾人",
+                       source: String = "公安") -> RegistryEntry {
+        RegistryEntry(kind: .person, key: id, addressCode: "A1", gridCode: nil,
+                      fields: ["id_number": id, "name": name, "phone": phone, "tags": tags, "residence_type": "registered", "sex": "male", "birth_date": "1980-01-01"],
+                      fieldSources: [:], source: source, importBatch: nil, updatedAt: Date())
+    }
+
+    @Test("sealing is AES-GCM with a synthetic nonce: same value, same text; altered or foreign text does not open")
+    func sealing() throws {
+        let vault = PersonalDataVault(.generate())
+        let a = vault.seal("张三", field: "name")
+        #expect(a.hasPrefix("enc:1:") && !a.contains("张三"))
+        #expect(a == vault.seal("张三", field: "name"))
+        #expect(a != vault.seal("张三", field: "owner_name"), "the field is part of the nonce and the authenticated data")
+        #expect(try vault.open(a, field: "name") == "张三")
+        #expect(throws: KeyRingError.self) { try vault.open(a, field: "owner_name") }
+        var altered = Array(a)
+        altered[altered.count - 3] = altered[altered.count - 3] == "A" ? "B" : "A"
+        #expect(throws: KeyRingError.self) { try vault.open(String(altered), field: "name") }
+        #expect(throws: KeyRingError.self) { try PersonalDataVault(.generate()).open(a, field: "name") }
+        #expect(vault.blindIndex(Self.id, purpose: "key.person") == vault.blindIndex(Self.id, purpose: "key.person"))
+        #expect(vault.blindIndex(Self.id, purpose: "key.person") != PersonalDataVault(.generate()).blindIndex(Self.id, purpose: "key.person"))
+        // A stored record holds nothing in clear but what is not personal, and opens to what it was.
+        let e = Self.person()
+        let sealed = vault.sealed(e)
+        #expect(sealed.key.hasPrefix("b") && sealed.key.count == 33)
+        #expect(sealed.fields["sex"] == nil && sealed.fields["birth_date"] == nil, "implied by the ID number, sealed with it")
+        #expect(sealed.fields["residence_type"] == "registered")
+        #expect(sealed.fields.values.allSatisfy { !$0.contains("张") && !$0.contains("138") && !$0.contains("独居") })
+        #expect(try vault.opened(sealed) == e)
+        #expect(vault.sealedTagsColumn(e)?.split(separator: "、").count == 2)
+    }
+
+    @Test("masks: ID numbers, phones, names, and nothing of tags")
+    func masks() {
+        #expect(PersonalDataClass.idNumber.mask("33011019800101123X") == "330110********123X")
+        #expect(PersonalDataClass.phone.mask("13812345678") == "138****5678")
+        #expect(PersonalDataClass.name.mask("欧阳修") == "欧**")
+        #expect(PersonalDataClass.sensitiveTags.mask("社区矫正") == "***")
+        let masked = RegistrySchema.masked(Self.person())
+        #expect(masked.key == "340524********001X" && masked.fields["name"] == "张*" && masked.fields["phone"] == "138****1111")
+        #expect(masked.fields["birth_date"] == "1980" && masked.fields["tags"] == "***")
+    }
+
+    @Test("the database file holds no ID number, name, phone or tag in clear; the ID number still finds the person")
+    func atRest() async throws {
+        let regions = try await Fixture.service()
+        let vault = PersonalDataVault(.generate())
+        let registries = RegistryService(store: regions.store, addresses: AddressService(store: regions.store, regions: regions), vault: vault)
+        let people = (0..<50).map { i in
+            Self.person(CitizenIDFixture.valid(i), name: "李明\(i)", phone: "1390000\(String(format: "%04d", i))", tags: i % 2 == 0 ? "独居老人" : "社区矫正")
+        }
+        _ = try await registries.importEntries(.person, rows: people.enumerated().map { (line: $0.offset + 2, entry: $0.element, issues: []) },
+                                               options: RegistryImportOptions(source: "公安"))
+        let store = try #require(regions.store as? SQLiteStore)
+        // The database and its write-ahead log, byte for byte.
+        var bytes = Data()
+        for suffix in ["", "-wal"] { bytes += (FileManager.default.contents(atPath: store.path + suffix) ?? Data()) }
+        #expect(bytes.count > 10_000)
+        for p in people {
+            for needle in [p.key, p.fields["name"]!, p.fields["phone"]!] { #expect(bytes.range(of: Data(needle.utf8)) == nil, "\(needle) in clear") }
+        }
+        for needle in ["独居老人", "社区矫正"] { #expect(bytes.range(of: Data(needle.utf8)) == nil) }
+        let found = try #require(try await registries.entry(.person, key: people[7].key))
+        #expect(found.fields["name"] == "李明7" && found.fields["sex"] != nil && found.key == people[7].key)
+    }
+
+    @Test("rotating the keys re-encrypts records, claims and hand-picked layer members; the old key no longer opens them")
+    func rotation() async throws {
+        let regions = try await Fixture.service()
+        let addresses = AddressService(store: regions.store, regions: regions)
+        let ring = KeyRing.generate()
+        let old = PersonalDataVault(ring)
+        try await KeyCheck.verify(old, stored: nil, store: regions.store, origin: "test")
+        let registries = RegistryService(store: regions.store, addresses: addresses, vault: old)
+        _ = try await registries.importEntries(.person, rows: [(line: 2, entry: Self.person(), issues: [])], options: RegistryImportOptions(source: "公安"))
+        // A second source disagrees on the phone: a claim is recorded, sealed.
+        _ = try await registries.importEntries(.person, rows: [(line: 2, entry: Self.person(phone: "13700003333", source: "民政"), issues: [])],
+                                               options: RegistryImportOptions(source: "民政"))
+        #expect(Set(try await registries.fieldConflicts(.person, key: Self.id).map(\.value)) == ["13800001111", "13700003333"])
+        let layers = LayerService(store: regions.store, addresses: addresses, vault: old)
+        try await layers.define(LayerDefinition(id: "watched", name: "重点关注", englishName: "Watched", subject: .person, rule: LayerRule(keys: [Self.id])), actor: "test")
+        #expect(try await regions.store.loadLayers().first { $0.id == "watched" }?.rule.keys.allSatisfy { PersonalDataVault.isSealed($0) } == true)
+
+        let rotated = ring.rotated()
+        let count = try await KeyRotation(store: regions.store).reseal(with: PersonalDataVault(rotated), actor: "test")
+        #expect(count == 1)
+        let new = PersonalDataVault(rotated.retiringOldVersions())
+        let after = RegistryService(store: regions.store, addresses: addresses, vault: new)
+        let person = try #require(try await after.entry(.person, key: Self.id))
+        #expect(person.fields["name"] == "张三" && person.needsReview)
+        #expect(Set(try await after.fieldConflicts(.person, key: Self.id).map(\.value)) == ["13800001111", "13700003333"])
+        #expect(try await registries.entry(.person, key: Self.id) == nil, "the old blind index finds nothing")
+        let stored = try #require(try await regions.store.registryEntries(.person, keys: [new.storageKey(.person, key: Self.id)]).first)
+        #expect(throws: KeyRingError.self) { try old.opened(stored) }
+        // The check follows the key; the old ring is refused from now on.
+        try await KeyCheck.verify(new, stored: try await regions.store.setting(KeyCheck.setting), store: regions.store, origin: "test")
+        await #expect(throws: KeyRingError.self) {
+            try await KeyCheck.verify(old, stored: try await regions.store.setting(KeyCheck.setting), store: regions.store, origin: "test")
+        }
+        let newLayers = LayerService(store: regions.store, addresses: addresses, vault: new)
+        try await newLayers.load()
+        #expect(try await regions.store.registryAddressCounts(.person, rule: LayerRule(keys: [new.storageKey(.person, key: Self.id)])).count == 1)
+        #expect(try await regions.store.auditEntries(matching: AuditQuery(actionPrefix: "keys.rotate", limit: 1)).count == 1)
+    }
+
+    @Test("a key file: owner-readable only, atomic, refused when others may read it or it is not a key file")
+    func keyFile() throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("citybrain-keys-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        let url = folder.appendingPathComponent("test.keys")
+        let ring = KeyRing.generate().rotated()
+        try ring.save(to: url)
+        #expect(try KeyRing.load(from: url) == ring)
+        #expect((try FileManager.default.attributesOfItem(atPath: url.path)[.posixPermissions] as? Int) == 0o600)
+        try FileManager.default.setAttributes([.posixPermissions: 0o644], ofItemAtPath: url.path)
+        #expect(throws: KeyRingError.self) { try KeyRing.load(from: url) }
+        try Data("{}".utf8).write(to: url)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: url.path)
+        #expect(throws: KeyRingError.self) { try KeyRing.load(from: url) }
+    }
+}
+
+/// Valid 18-digit ID numbers (GB 11643 check digit) for tests.
+enum CitizenIDFixture {
+    static func valid(_ i: Int) -> String {
+        let body = "110101" + String(1950 + i % 50) + "0101" + String(format: "%03d", i / 50 + 100)
+        let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+        let sum = zip(body, weights).reduce(0) { $0 + Int(String($1.0))! * $1.1 }
+        return body + String(Array("10X98765432")[sum % 11])
+    }
+}
