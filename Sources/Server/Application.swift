@@ -75,7 +75,8 @@ public func buildRouter(services: CityBrainServices, configuration: ServerConfig
     RegionController(regions: services.regions).addRoutes(to: api)
     AddressController(addresses: services.addresses).addRoutes(to: api)
     LayerController(layers: services.layers).addRoutes(to: api)
-    AreaQueryController(areas: services.areas).addRoutes(to: api)
+    AreaQueryController(areas: services.areas, store: services.store).addRoutes(to: api)
+    RegistryController(registries: services.registries).addRoutes(to: api)
     return router
 }
 

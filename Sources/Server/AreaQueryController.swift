@@ -6,6 +6,7 @@ import Hummingbird
 /// `POST /api/v1/query/within`: who and what is inside a circle or polygon, by grid.
 struct AreaQueryController {
     let areas: AreaQueryService
+    let store: any CityBrainStore
     static let maximumRadius = 10_000.0
     static let maximumArea = 100e6
 
@@ -81,7 +82,13 @@ struct AreaQueryController {
             errors.append(.init(field: "circle", reason: "give a circle {lat, lon, radius} or a polygon (GeoJSON geometry)"))
         }
         guard errors.isEmpty, let shape else { throw Problem.invalid(errors) }
-        let result = try await areas.query(shape, listPeople: include.contains("people"), limit: limit, within: context.requirePrincipal().territory)
+        let principal = try context.requirePrincipal()
+        let result = try await areas.query(shape, listPeople: include.contains("people"), limit: limit, within: principal.territory)
+        if !result.people.isEmpty {
+            // Masked, but still people: the list is a read of personal data, on the trail.
+            _ = try await store.appendAudit([AuditRecord(actor: principal.auditName, action: "read.people", target: "area:\(result.people.count) people",
+                                                         requestID: context.requestID)])
+        }
         return try JSONResponse.make(Body(
             totals: result.totals,
             grids: result.grids.map { .init(grid: $0.grid?.rawValue, name: $0.name, counts: $0.counts) },

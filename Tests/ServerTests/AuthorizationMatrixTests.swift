@@ -17,12 +17,14 @@ struct MatrixFixture: Sendable {
     let insideGrid: Region, outsideGrid: Region
     let insideAddress: StandardAddress, outsideAddress: StandardAddress
     let bbox: String
+    let insidePerson: String, outsidePerson: String
     static let victimPassword = "Victim-pass-2026"
 
     func grid(_ side: Side) -> Region { side == .inside ? insideGrid : outsideGrid }
     func community(_ side: Side) -> RegionCode { side == .inside ? inside : outside }
     func address(_ side: Side) -> StandardAddress { side == .inside ? insideAddress : outsideAddress }
     func victim(_ side: Side) -> String { "victim-\(side.rawValue)" }
+    func person(_ side: Side) -> String { side == .inside ? insidePerson : outsidePerson }
     func point(_ side: Side) -> Coordinate { grid(side).geometry.representativePoint! }
 }
 
@@ -114,6 +116,12 @@ let matrix: [RouteCase] = {
         RouteCase(method: .get, route: "/api/v1/layers/{id}/features", policy: .permission(.layerRead), success: .ok) { _, f, _ in
             ("/api/v1/layers/standard-addresses/features?bbox=\(f.bbox)&zoom=11", nil)
         },
+        RouteCase(method: .post, route: "/api/v1/registries/{kind}/lookup", policy: .permission(.registryRead), success: .ok, outside: .notFound) { side, f, _ in
+            ("/api/v1/registries/person/lookup", #"{"key": "\#(f.person(side))"}"#)
+        },
+        RouteCase(method: .post, route: "/api/v1/registries/{kind}/reveal", policy: .permission(.personalDataReveal), success: .ok, outside: .notFound) { side, f, _ in
+            ("/api/v1/registries/person/reveal", #"{"key": "\#(f.person(side))", "purpose": "走访核实独居老人情况"}"#)
+        },
         RouteCase(method: .post, route: "/api/v1/query/within", policy: .permission(.registryRead), success: .ok) { side, f, _ in
             ("/api/v1/query/within", #"{"circle": {"lat": \#(f.point(side).latitude), "lon": \#(f.point(side).longitude), "radius": 300}, "include": ["people"]}"#)
         },
@@ -136,10 +144,10 @@ func expectedStatus(_ c: RouteCase, role: Role?, side: Side) -> HTTPResponse.Sta
 struct AuthorizationMatrixTests {
     static func fixture() async throws -> MatrixFixture {
         let (services, demo) = try await TinyDistrict.shared.get()
-        return fixture(services, demo)
+        return try await fixture(services, demo)
     }
 
-    static func fixture(_ services: CityBrainServices, _ demo: DemoDistrict) -> MatrixFixture {
+    static func fixture(_ services: CityBrainServices, _ demo: DemoDistrict) async throws -> MatrixFixture {
         let territory = services.regions.territory()
         let communities = territory.regions(level: .community, under: demo.districtCode)
         let inside = communities[0].code, outside = communities[1].code
@@ -147,9 +155,16 @@ struct AuthorizationMatrixTests {
         func firstAddress(_ g: Region) -> StandardAddress { services.addresses.addresses(in: PreparedPolygon(g.geometry)).first { $0.gridCode == g.code }! }
         let (insideGrid, outsideGrid) = (firstGrid(inside), firstGrid(outside))
         let box = territory.region(demo.districtCode)!.geometry.boundingBox!
+        // Someone living in each community.
+        let census = try await services.store.addressCensus().filter { $0.people > 0 }
+        func someone(in community: RegionCode) async throws -> String {
+            let code = census.first { c in services.addresses.address(c.addressCode)?.gridCode.map { TerritoryScope(community).contains($0) } == true }!.addressCode
+            return try await services.registries.entries(.person, atAddresses: [code]).first!.key
+        }
         return MatrixFixture(services: services, inside: inside, outside: outside, insideGrid: insideGrid, outsideGrid: outsideGrid,
                              insideAddress: firstAddress(insideGrid), outsideAddress: firstAddress(outsideGrid),
-                             bbox: "\(box.minLongitude),\(box.minLatitude),\(box.maxLongitude),\(box.maxLatitude)")
+                             bbox: "\(box.minLongitude),\(box.minLatitude),\(box.maxLongitude),\(box.maxLatitude)",
+                             insidePerson: try await someone(in: inside), outsidePerson: try await someone(in: outside))
     }
 
     /// Accounts of every role in the inside community, and the two accounts the administration

@@ -65,7 +65,7 @@ actor TinyDistrict {
                                                    territory: demo.districtCode, password: TestAccounts.password), by: console)
         _ = try await accounts.createAccount(.init(username: "test-auditor", displayName: "测试审计员", roles: [Role.auditor.id],
                                                    territory: demo.districtCode, password: TestAccounts.password), by: console)
-        try await AuthorizationMatrixTests.prepareAccounts(AuthorizationMatrixTests.fixture(services, demo))
+        try await AuthorizationMatrixTests.prepareAccounts(try await AuthorizationMatrixTests.fixture(services, demo))
         let adminToken = try await accounts.issueToken(for: "test-admin", name: "tests", permissions: Role.districtAdministrator.permissions,
                                                        lifetime: 86400, by: console).secret
         return (services, demo, adminToken)

@@ -185,6 +185,44 @@ struct SessionSecurityTests {
         }
     }
 
+    @Test("a record is masked by default; revealed only with a purpose, and both reads are on the trail")
+    func personalData() async throws {
+        let (app, services, f) = try await Self.app()
+        try await app.test(.router) { client in
+            let leader = try await AuthorizationMatrixTests.login(client, "s-community-leader")
+            let headers: HTTPFields = [.cookie: leader.cookie, .init("X-CSRF-Token")!: leader.csrf, .contentType: "application/json"]
+            let key = f.person(.inside)
+            try await client.execute(uri: "/api/v1/registries/person/lookup", method: .post, headers: headers, body: ByteBuffer(string: #"{"key": "\#(key)"}"#)) { response in
+                #expect(response.status == .ok)
+                let body = try json(response)
+                let fields = body["fields"]?.objectValue
+                #expect(body["key"]?.stringValue == PersonalDataClass.idNumber.mask(key))
+                #expect(fields?["name"]?.stringValue?.hasSuffix("*") == true)
+                #expect(fields?["id_number"]?.stringValue?.contains("********") == true)
+                #expect(!String(buffer: response.body).contains(key), "the ID number appears nowhere in clear")
+            }
+            try await client.execute(uri: "/api/v1/registries/person/reveal", method: .post, headers: headers, body: ByteBuffer(string: #"{"key": "\#(key)"}"#)) { response in
+                #expect(response.status == .badRequest)
+                let body = try json(response)
+                #expect(body["errors"]?.arrayValue?.first?.objectValue?["field"]?.stringValue == "purpose")
+            }
+            try await client.execute(uri: "/api/v1/registries/person/reveal", method: .post, headers: headers,
+                                     body: ByteBuffer(string: #"{"key": "\#(key)", "purpose": "入户走访核实"}"#)) { response in
+                #expect(response.status == .ok)
+                let body = try json(response)
+                #expect(body["key"]?.stringValue == key && body["masked"] == .bool(false))
+            }
+            // Someone of another community does not exist for him.
+            try await client.execute(uri: "/api/v1/registries/person/lookup", method: .post, headers: headers,
+                                     body: ByteBuffer(string: #"{"key": "\#(f.person(.outside))"}"#)) { #expect($0.status == .notFound) }
+        }
+        let trail = try await services.store.auditEntries(matching: AuditQuery(actor: "s-community-leader", limit: 10))
+        let reveal = try #require(trail.first { $0.record.action == "reveal.person" })
+        #expect(reveal.record.purpose == "入户走访核实")
+        #expect(reveal.record.target == "person:" + services.vault.storageKey(.person, key: f.person(.inside)), "the trail names the person by blind index")
+        #expect(trail.contains { $0.record.action == "read.person" })
+    }
+
     @Test("bad bodies name the field")
     func badBodies() async throws {
         let (app, _, f) = try await Self.app()

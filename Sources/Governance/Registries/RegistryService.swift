@@ -150,6 +150,46 @@ public final class RegistryService: Sendable {
         try await store.entriesNeedingReview(kind, limit: limit).map { withCurrentGrid(try vault.opened($0)) }
     }
 
+    // MARK: reads of personal data, as the law wants them: scoped, masked, purposeful, audited
+
+    /// A record as a principal may see it: masked, only inside his territory ("not found" outside,
+    /// as for a record that does not exist). The read is on the audit trail.
+    public func lookUp(_ kind: RegistryKind, key: String, for principal: Principal, requestID: String? = nil) async throws -> (RegistryEntry, [FieldConflict]) {
+        let entry = try await scopedEntry(kind, key: key, permission: .registryRead, for: principal)
+        let claims = try await fieldConflicts(kind, key: key).map { c in
+            var masked = c
+            if let fieldClass = RegistrySchema.personalFields[kind]?[c.field] { masked.value = fieldClass.mask(c.value) }
+            masked.key = RegistrySchema.masked(entry).key
+            return masked
+        }
+        _ = try await store.appendAudit([AuditRecord(actor: principal.auditName, action: "read.\(kind.rawValue)", target: auditTarget(kind, key: key),
+                                                     requestID: requestID)])
+        return (RegistrySchema.masked(entry), claims)
+    }
+
+    /// A record in clear, for a principal who may reveal personal data and says why. The purpose
+    /// goes on the audit trail with the read.
+    public func reveal(_ kind: RegistryKind, key: String, purpose: String, for principal: Principal, requestID: String? = nil) async throws -> RegistryEntry {
+        let reason = purpose.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard reason.count >= 4 else { throw AccountChangeRefused("purpose", "say why the data is needed (at least 4 characters)") }
+        let entry = try await scopedEntry(kind, key: key, permission: .personalDataReveal, for: principal)
+        _ = try await store.appendAudit([AuditRecord(actor: principal.auditName, action: "reveal.\(kind.rawValue)", target: auditTarget(kind, key: key),
+                                                     purpose: reason, requestID: requestID)])
+        return entry
+    }
+
+    private func scopedEntry(_ kind: RegistryKind, key: String, permission: Permission, for principal: Principal) async throws -> RegistryEntry {
+        try principal.require(permission)
+        guard let entry = try await entry(kind, key: key) else { throw AccessDenied.outsideTerritory }
+        let inside = entry.gridCode.map(principal.territory.contains) ?? principal.territory.includesAll
+        guard inside else { throw AccessDenied.outsideTerritory }
+        return entry
+    }
+
+    /// How the trail names a record: by the key's blind index when the key is personal, so that the
+    /// trail itself holds no ID number.
+    private func auditTarget(_ kind: RegistryKind, key: String) -> String { "\(kind.rawValue):\(vault.storageKey(kind, key: key))" }
+
     /// The grid of a record is its address's, under today's boundaries.
     private func withCurrentGrid(_ e: RegistryEntry) -> RegistryEntry {
         var e = e
