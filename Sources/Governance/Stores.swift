@@ -129,9 +129,34 @@ public protocol RegistryStore: Sendable {
     /// the closures, with the audit record, in one transaction; returns the records rewritten. A
     /// record whose key changes takes its claims along. For re-encrypting personal data under a
     /// new key.
+    /// Records whose field has this exact (stored, so possibly sealed) value.
+    func registryEntries(_ kind: RegistryKind, field: String, value: String) async throws -> [RegistryEntry]
+    /// Records of a category not written by any import since `before`, oldest first, without the
+    /// erased ones (keys starting with ``RegistryEntry/erasedKeyPrefix``).
+    func registryEntries(_ kind: RegistryKind, category: String, updatedBefore before: Date, limit: Int) async throws -> [RegistryEntry]
+    /// How many records the query above would find without a limit.
+    func registryCount(_ kind: RegistryKind, category: String, updatedBefore before: Date) async throws -> Int
+    /// Replaces records (found by kind and stored key) with the given ones, drops the claims filed
+    /// under their old keys, and appends the audit records, all in one transaction. For erasure.
+    func replaceRegistryEntries(_ replacements: [RegistryReplacement], audit: [AuditRecord]) async throws
     func rewriteRegistries(audit: AuditRecord,
                            record: @escaping @Sendable (RegistryEntry, _ tagsColumn: String?) throws -> (RegistryEntry, String?),
                            claim: @escaping @Sendable (FieldConflict) throws -> FieldConflict) async throws -> Int
+}
+
+/// A stored record to replace (erasure): the record as it is to be kept, under a new key.
+public struct RegistryReplacement: Sendable {
+    public var kind: RegistryKind
+    public var storedKey: String
+    public var replacement: RegistryEntry
+    public var tagsColumn: String?
+
+    public init(kind: RegistryKind, storedKey: String, replacement: RegistryEntry, tagsColumn: String?) {
+        self.kind = kind
+        self.storedKey = storedKey
+        self.replacement = replacement
+        self.tagsColumn = tagsColumn
+    }
 }
 
 /// What the registries hold at one address.
@@ -214,6 +239,9 @@ public protocol AccountStore: Sendable {
     func token(id: Int64) async throws -> APIToken?
     func tokens() async throws -> [APIToken]
     func revokeToken(id: Int64, at time: Date, audit: AuditRecord) async throws
+    /// Deletes sessions that expired and tokens that expired or were revoked before `endedBefore`,
+    /// with the audit record; returns how many of each.
+    func purgeCredentials(endedBefore: Date, audit: AuditRecord) async throws -> (sessions: Int, tokens: Int)
 }
 
 public protocol CityBrainStore: RegionStore, GridWorkerStore, AddressStore, RegistryStore, LayerStore, SettingsStore, AuditStore, AccountStore {

@@ -141,6 +141,18 @@ extension SQLiteStore {
         }
     }
 
+    public func purgeCredentials(endedBefore: Date, audit: AuditRecord) async throws -> (sessions: Int, tokens: Int) {
+        try await database.write { db in
+            let cutoff = Self.milliseconds(endedBefore)
+            try db.execute(sql: "DELETE FROM session WHERE expires_at < ?", arguments: [cutoff])
+            let sessions = db.changesCount
+            try db.execute(sql: "DELETE FROM api_token WHERE expires_at < ? OR revoked_at < ?", arguments: [cutoff, cutoff])
+            let tokens = db.changesCount
+            _ = try Self.appendAudit([audit], in: db)
+            return (sessions, tokens)
+        }
+    }
+
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
     static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
 

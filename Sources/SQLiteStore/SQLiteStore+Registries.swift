@@ -205,6 +205,45 @@ extension SQLiteStore {
         return tags.joined(separator: "、")
     }
 
+    public func registryEntries(_ kind: RegistryKind, field: String, value: String) async throws -> [RegistryEntry] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT \(Self.entryColumns) FROM registry_entry WHERE kind = ? AND json_extract(fields, ?) = ? ORDER BY key",
+                             arguments: [kind.rawValue, "$.\(field)", value]).map(Self.entry)
+        }
+    }
+
+    public func registryEntries(_ kind: RegistryKind, category: String, updatedBefore before: Date, limit: Int) async throws -> [RegistryEntry] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT \(Self.entryColumns) FROM registry_entry WHERE kind = ? AND category = ? AND updated_at < ? AND substr(key, 1, ?) <> ?
+                ORDER BY updated_at LIMIT ?
+                """, arguments: [kind.rawValue, category, before, RegistryEntry.erasedKeyPrefix.utf8.count, RegistryEntry.erasedKeyPrefix, limit]).map(Self.entry)
+        }
+    }
+
+    public func registryCount(_ kind: RegistryKind, category: String, updatedBefore before: Date) async throws -> Int {
+        try await database.read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM registry_entry WHERE kind = ? AND category = ? AND updated_at < ? AND substr(key, 1, ?) <> ?",
+                             arguments: [kind.rawValue, category, before, RegistryEntry.erasedKeyPrefix.utf8.count, RegistryEntry.erasedKeyPrefix]) ?? 0
+        }
+    }
+
+    public func replaceRegistryEntries(_ replacements: [RegistryReplacement], audit: [AuditRecord]) async throws {
+        try await database.write { db in
+            for r in replacements {
+                let e = r.replacement
+                try db.execute(sql: """
+                    UPDATE registry_entry SET key = ?, address_code = ?, category = ?, tags = ?, fields = ?, field_sources = ?, source = ?, needs_review = ?
+                    WHERE kind = ? AND key = ?
+                    """, arguments: [e.key, e.addressCode, e.category, r.tagsColumn, RegistryFieldsEncoding.encode(e), Self.json(e.fieldSources, omitting: e.source),
+                                     e.source, e.needsReview, r.kind.rawValue, r.storedKey])
+                guard db.changesCount == 1 else { throw StoreConflict("no \(r.kind.rawValue) record with the stored key \(r.storedKey)") }
+                try db.execute(sql: "DELETE FROM field_conflict WHERE kind = ? AND key = ?", arguments: [r.kind.rawValue, r.storedKey])
+            }
+            _ = try Self.appendAudit(audit, in: db)
+        }
+    }
+
     public func rewriteRegistries(audit: AuditRecord,
                                   record: @escaping @Sendable (RegistryEntry, String?) throws -> (RegistryEntry, String?),
                                   claim: @escaping @Sendable (FieldConflict) throws -> FieldConflict) async throws -> Int {

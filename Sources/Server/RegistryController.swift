@@ -10,11 +10,13 @@ struct RegistryController {
     func addRoutes(to routes: PolicedRoutes) {
         routes.post("registries/{kind}/lookup", .permission(.registryRead), use: lookUp)
         routes.post("registries/{kind}/reveal", .permission(.personalDataReveal), use: reveal)
+        routes.post("registries/{kind}/erase", .permission(.personalDataErase), use: erase)
     }
 
     struct KeyBody: Decodable {
         var key: String
         var purpose: String?
+        var reason: String?
     }
 
     struct RecordBody: Encodable {
@@ -65,6 +67,20 @@ struct RegistryController {
         let (kind, body) = try await read(request, context: context)
         let (entry, claims) = try await registries.lookUp(kind, key: body.key, for: context.requirePrincipal(), requestID: context.requestID)
         return try JSONResponse.make(RecordBody(entry, masked: true, claims: claims))
+    }
+
+    struct ErasureBody: Encodable {
+        var people: Int
+        var houses: Int
+    }
+
+    /// The right to erasure: the person's identifying data goes, the anonymous statistics stay.
+    @Sendable func erase(request: Request, context: AppRequestContext) async throws -> Response {
+        let (kind, body) = try await read(request, context: context)
+        guard kind == .person else { throw Problem.invalid([.init(field: "kind", reason: "erasure applies to people; other records name people only as owners or representatives")]) }
+        guard let reason = body.reason else { throw Problem.invalid([.init(field: "reason", reason: "say why the data is erased")]) }
+        let result = try await PersonalDataErasure(registries: registries).erase(person: body.key, reason: reason, by: context.requirePrincipal(), requestID: context.requestID)
+        return try JSONResponse.make(ErasureBody(people: result.people, houses: result.houses))
     }
 
     @Sendable func reveal(request: Request, context: AppRequestContext) async throws -> Response {

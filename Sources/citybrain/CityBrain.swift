@@ -10,7 +10,7 @@ struct CityBrain: AsyncParsableCommand {
             Every option can also be set with an environment variable named CITYBRAIN_ plus the \
             option in capitals (CITYBRAIN_DATABASE, CITYBRAIN_PORT, …); a flag on the command line wins.
             """,
-        subcommands: [Serve.self, Demo.self, Migrate.self, Import.self, Export.self, AddressCommand.self, LayerCommand.self, AuditCommand.self, AccountCommand.self, KeysCommand.self, Bench.self])
+        subcommands: [Serve.self, Demo.self, Migrate.self, Import.self, Export.self, AddressCommand.self, LayerCommand.self, AuditCommand.self, AccountCommand.self, KeysCommand.self, RetentionCommand.self, Bench.self])
 }
 
 /// Options every command that opens the store shares.

@@ -139,3 +139,79 @@ enum CitizenIDFixture {
         return body + String(Array("10X98765432")[sum % 11])
     }
 }
+
+@Suite("Erasure and retention")
+struct ErasureTests {
+    static func registries() async throws -> RegistryService {
+        let regions = try await Fixture.service()
+        return RegistryService(store: regions.store, addresses: AddressService(store: regions.store, regions: regions), vault: PersonalDataVault(.generate()))
+    }
+
+    @Test("erasing a person keeps him as an anonymous resident: counts stay, identity and ownership go, the trail says why")
+    func erase() async throws {
+        let registries = try await Self.registries()
+        var him = PrivacyTests.person()
+        him.fields["household"] = "H1"
+        let neighbour = PrivacyTests.person(CitizenIDFixture.valid(3), name: "王五")
+        _ = try await registries.importEntries(.person, rows: [(2, him, []), (3, neighbour, [])], options: RegistryImportOptions(source: "公安"))
+        let house = RegistryEntry(kind: .house, key: "F-1", addressCode: "A1", gridCode: nil,
+                                  fields: ["house_code": "F-1", "use": "rented", "owner_name": "张三", "owner_id_number": PrivacyTests.id],
+                                  fieldSources: [:], source: "住建", importBatch: nil, updatedAt: Date())
+        _ = try await registries.importEntries(.house, rows: [(2, house, [])], options: RegistryImportOptions(source: "住建"))
+        let before = try await registries.store.addressCensus().first { $0.addressCode == "A1" }
+
+        let result = try await PersonalDataErasure(registries: registries).erase(person: PrivacyTests.id, reason: "本人依法申请删除", by: .console("test"))
+        #expect(result == ErasureResult(people: 1, houses: 1))
+        #expect(try await registries.entry(.person, key: PrivacyTests.id) == nil)
+        #expect(try await registries.entry(.person, key: neighbour.key)?.fields["name"] == "王五")
+        let after = try await registries.store.addressCensus().first { $0.addressCode == "A1" }
+        #expect(after == before, "people, households and tagged people at the address are unchanged")
+        let remainder = try #require(try await registries.entries(.person, atAddresses: ["A1"]).first { $0.isErased })
+        #expect(remainder.fields == ["household": "H1", "residence_type": "registered", "sex": "male", "birth_year": "1980", "tags": "独居老人、残疾人"])
+        let owned = try #require(try await registries.entry(.house, key: "F-1"))
+        #expect(owned.fields["owner_name"] == nil && owned.fields["owner_id_number"] == nil && owned.fields["use"] == "rented")
+        let trail = try #require(try await registries.store.auditEntries(matching: AuditQuery(actionPrefix: "erase", limit: 1)).first)
+        #expect(trail.record.purpose?.hasPrefix("本人依法申请删除") == true)
+        await #expect(throws: AccessDenied.outsideTerritory) {
+            _ = try await PersonalDataErasure(registries: registries).erase(person: PrivacyTests.id, reason: "again, please", by: .console("test"))
+        }
+        await #expect(throws: AccessDenied.missingPermission(.personalDataErase)) {
+            let worker = Principal(accountID: 1, username: "w", roles: ["grid-worker"], permissions: Role.gridWorker.permissions,
+                                   territory: .everything, credential: .session)
+            _ = try await PersonalDataErasure(registries: registries).erase(person: neighbour.key, reason: "no right to", by: worker)
+        }
+    }
+
+    @Test("retention: floating residents unconfirmed for two years are erased, registered ones kept; a dry run only counts")
+    func retention() async throws {
+        let registries = try await Self.registries()
+        var floating = PrivacyTests.person(CitizenIDFixture.valid(1), name: "流动一")
+        floating.fields["residence_type"] = "floating"
+        var recent = PrivacyTests.person(CitizenIDFixture.valid(2), name: "流动二")
+        recent.fields["residence_type"] = "floating"
+        let registered = PrivacyTests.person(CitizenIDFixture.valid(4), name: "户籍")
+        _ = try await registries.importEntries(.person, rows: [(2, floating, []), (3, registered, [])], options: RegistryImportOptions(source: "公安"))
+        // The second floating resident is confirmed a moment later; the policy is run as of the
+        // instant two years after the first import and in between.
+        let cut = Date()
+        try await Task.sleep(for: .milliseconds(20))
+        _ = try await registries.importEntries(.person, rows: [(2, recent, [])], options: RegistryImportOptions(source: "公安"))
+        let enforcement = RetentionEnforcement(registries: registries)
+        let asOf = Calendar(identifier: .gregorian).date(byAdding: .year, value: 2, to: cut)!
+        let dry = try await enforcement.enforce(at: asOf, dryRun: true, actor: "test")
+        #expect(dry.erased["floating"] == 1)
+        #expect(try await registries.entry(.person, key: floating.key) != nil, "a dry run changes nothing")
+        let report = try await enforcement.enforce(at: asOf, dryRun: false, actor: "test")
+        #expect(report.erased["floating"] == 1)
+        #expect(try await registries.entry(.person, key: floating.key) == nil)
+        #expect(try await registries.entry(.person, key: recent.key) != nil)
+        #expect(try await registries.entry(.person, key: registered.key) != nil)
+        #expect(try await registries.store.registryCount(.person) == 3)
+        let again = try await enforcement.enforce(at: asOf.addingTimeInterval(366 * 86400 * 5), dryRun: false, actor: "test")
+        #expect(again.erased["floating"] == 1, "five years later the other one goes too")
+        #expect(try await registries.entry(.person, key: registered.key) != nil, "registered residents are not subject to it")
+        let last = try await enforcement.enforce(at: asOf.addingTimeInterval(366 * 86400 * 5), dryRun: false, actor: "test")
+        #expect(last.erased["floating"] ?? 0 == 0, "the erased stay erased and are not counted again")
+        #expect(try await registries.store.auditEntries(matching: AuditQuery(actionPrefix: "retention", limit: 10)).count >= 3)
+    }
+}

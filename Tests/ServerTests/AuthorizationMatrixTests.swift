@@ -5,6 +5,7 @@ import Governance
 import Hummingbird
 import HummingbirdTesting
 import Server
+import Synchronization
 import Testing
 
 /// Inside or outside the territory of the account that asks.
@@ -25,6 +26,15 @@ struct MatrixFixture: Sendable {
     func address(_ side: Side) -> StandardAddress { side == .inside ? insideAddress : outsideAddress }
     func victim(_ side: Side) -> String { "victim-\(side.rawValue)" }
     func person(_ side: Side) -> String { side == .inside ? insidePerson : outsidePerson }
+
+    /// A new person at the side's address, imported as a department would.
+    func newPerson(_ side: Side) async throws -> String {
+        let id = TestIDs.next()
+        let person = RegistryEntry(kind: .person, key: id, addressCode: address(side).code, gridCode: nil, fields: ["id_number": id, "name": "临时\(id.suffix(4))"],
+                                   fieldSources: [:], source: "矩阵测试", importBatch: nil, updatedAt: Date())
+        _ = try await services.registries.importEntries(.person, rows: [(line: 2, entry: person, issues: [])], options: RegistryImportOptions(source: "矩阵测试"))
+        return id
+    }
     func point(_ side: Side) -> Coordinate { grid(side).geometry.representativePoint! }
 }
 
@@ -121,6 +131,10 @@ let matrix: [RouteCase] = {
         },
         RouteCase(method: .post, route: "/api/v1/registries/{kind}/reveal", policy: .permission(.personalDataReveal), success: .ok, outside: .notFound) { side, f, _ in
             ("/api/v1/registries/person/reveal", #"{"key": "\#(f.person(side))", "purpose": "走访核实独居老人情况"}"#)
+        },
+        RouteCase(method: .post, route: "/api/v1/registries/{kind}/erase", policy: .permission(.personalDataErase), success: .ok, outside: .notFound) { side, f, _ in
+            // A person of his own, so that erasing does not take anyone other tests look for.
+            ("/api/v1/registries/person/erase", #"{"key": "\#(try await f.newPerson(side))", "reason": "本人申请删除个人信息"}"#)
         },
         RouteCase(method: .post, route: "/api/v1/query/within", policy: .permission(.registryRead), success: .ok) { side, f, _ in
             ("/api/v1/query/within", #"{"circle": {"lat": \#(f.point(side).latitude), "lon": \#(f.point(side).longitude), "radius": 300}, "include": ["people"]}"#)
@@ -253,5 +267,18 @@ extension Optional {
     func asyncMap<T>(_ transform: (Wrapped) async throws -> T) async rethrows -> T? {
         guard let value = self else { return nil }
         return try await transform(value)
+    }
+}
+
+/// Valid, distinct 18-digit ID numbers (GB 11643 check digit) for people the tests create.
+enum TestIDs {
+    private static let counter = Mutex(0)
+
+    static func next() -> String {
+        let n = counter.withLock { $0 += 1; return $0 }
+        let body = "650102" + String(1960 + n % 40) + "0315" + String(format: "%03d", n % 1000)
+        let weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2]
+        let sum = zip(body, weights).reduce(0) { $0 + Int(String($1.0))! * $1.1 }
+        return body + String(Array("10X98765432")[sum % 11])
     }
 }

@@ -178,7 +178,8 @@ public struct PersonalDataVault: Sendable {
         let personal = RegistrySchema.personalFields[entry.kind] ?? [:]
         guard !personal.isEmpty else { return entry }
         var e = entry
-        if RegistrySchema.keyIsPersonal(entry.kind) {
+        // An erased person's key is random and names no one: it stays as it is.
+        if RegistrySchema.keyIsPersonal(entry.kind) && !entry.isErased {
             for (name, value) in entry.fields where name != RegistrySchema.keyFields[entry.kind]
                 && RegistrySchema.isImplied(field: name, value: value, kind: entry.kind, key: entry.key) {
                 e.fields[name] = nil

@@ -179,6 +179,8 @@ extension RegistrySchema {
     /// The fields with those implied by the key put back.
     public static func restoringImpliedFields(_ stored: [String: String], kind: RegistryKind, key: String) -> [String: String] {
         var fields = stored
+        // An erased person's random key implies nothing.
+        guard !key.hasPrefix(RegistryEntry.erasedKeyPrefix) else { return fields }
         if let keyField = keyFields[kind], fields[keyField] == nil { fields[keyField] = key }
         for (name, value) in derivedFields(kind, key: key) where fields[name] == nil { fields[name] = value }
         return fields
