@@ -47,7 +47,7 @@ let package = Package(
         .target(
             name: "Server",
             dependencies: [
-                "Governance", "GeoKit",
+                "Governance", "GeoKit", "DataFiles",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

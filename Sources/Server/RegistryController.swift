@@ -1,3 +1,4 @@
+import DataFiles
 import Foundation
 import Governance
 import Hummingbird
@@ -11,6 +12,29 @@ struct RegistryController {
         routes.post("registries/{kind}/lookup", .permission(.registryRead), use: lookUp)
         routes.post("registries/{kind}/reveal", .permission(.personalDataReveal), use: reveal)
         routes.post("registries/{kind}/erase", .permission(.personalDataErase), use: erase)
+        routes.post("registries/{kind}/export", .permission(.personalDataExport), use: export)
+    }
+
+    struct ExportBody: Decodable {
+        var region: String
+        var purpose: String
+    }
+
+    /// A CSV file (UTF-8 with BOM, for Excel) whose first line names who exported it, when and why.
+    @Sendable func export(request: Request, context: AppRequestContext) async throws -> Response {
+        let text = try context.parameters.require("kind")
+        guard let kind = RegistryKind(rawValue: text) else { throw Problem.notFound("no registry \(text) (person, house, enterprise, place)") }
+        let body = try await decodeJSONBody(ExportBody.self, request: request, context: context)
+        let region = try AccountController.regionCode(body.region, field: "region")
+        let file = try await PersonalDataExport(registries: registries).export(kind, in: region, purpose: body.purpose, by: context.requirePrincipal(),
+                                                                              requestID: context.requestID)
+        var csv = CSVWriter()
+        csv.row([file.notice])
+        csv.row(file.header)
+        for row in file.rows { csv.row(row) }
+        var response = Response(status: .ok, headers: [.contentType: "text/csv; charset=utf-8"], body: .init(byteBuffer: ByteBuffer(bytes: csv.data)))
+        response.headers[.contentDisposition] = "attachment; filename=\"citybrain-\(kind.rawValue)-\(region.shortForm).csv\""
+        return response
     }
 
     struct KeyBody: Decodable {

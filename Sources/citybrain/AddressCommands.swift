@@ -6,22 +6,6 @@ import Governance
 
 extension TextEncoding: ExpressibleByArgument {}
 
-/// Writes CSV, UTF-8 with a byte order mark so that Excel on Chinese Windows opens it correctly.
-struct CSVWriter {
-    private var data = Data([0xEF, 0xBB, 0xBF])
-
-    mutating func row(_ fields: [String]) {
-        let line = fields.map { f in
-            f.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
-        }.joined(separator: ",")
-        data.append(contentsOf: Array((line + "\r\n").utf8))
-    }
-
-    func write(to path: String) throws {
-        try data.write(to: URL(fileURLWithPath: path))
-    }
-}
-
 struct ImportAddresses: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "addresses",

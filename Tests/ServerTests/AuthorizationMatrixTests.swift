@@ -136,6 +136,9 @@ let matrix: [RouteCase] = {
             // A person of his own, so that erasing does not take anyone other tests look for.
             ("/api/v1/registries/person/erase", #"{"key": "\#(try await f.newPerson(side))", "reason": "本人申请删除个人信息"}"#)
         },
+        RouteCase(method: .post, route: "/api/v1/registries/{kind}/export", policy: .permission(.personalDataExport), success: .ok, outside: .notFound) { side, f, _ in
+            ("/api/v1/registries/enterprise/export", #"{"region": "\#(f.grid(side).code)", "purpose": "安全生产专项检查"}"#)
+        },
         RouteCase(method: .post, route: "/api/v1/query/within", policy: .permission(.registryRead), success: .ok) { side, f, _ in
             ("/api/v1/query/within", #"{"circle": {"lat": \#(f.point(side).latitude), "lon": \#(f.point(side).longitude), "radius": 300}, "include": ["people"]}"#)
         },
@@ -209,12 +212,21 @@ struct AuthorizationMatrixTests {
         }
     }
 
-    @Test("every route × every role × inside and outside its territory answers as the one table says")
+    @Test("every route × every role × inside and outside its territory answers as the one table says, and only a reveal or an export shows personal data in clear")
     func matrixHolds() async throws {
         let f = try await Self.fixture()
         let app = Application(router: buildRouter(services: f.services))
+        // What must never appear in clear outside a reveal: the ID numbers, names and phones of the
+        // people living where the routes are called.
+        var secrets: [String] = []
+        for side in Side.allCases {
+            let p = try #require(try await f.services.registries.entry(.person, key: f.person(side)))
+            secrets += [p.key] + ["name", "phone"].compactMap { p.fields[$0] }.filter { $0.count >= 3 }
+        }
+        let clearValues = secrets
         try await app.test(.router) { client in
             var mismatches: [String] = []
+            var leaks: [String] = []
             var calls = 0
             for role in [nil] + Role.builtIn.map(Optional.some) {
                 let username = role.map { "m-\($0.id)" }
@@ -230,6 +242,10 @@ struct AuthorizationMatrixTests {
                         if body != nil { headers[.contentType] = "application/json" }
                         let status = try await client.execute(uri: uri, method: c.method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
                             if response.status == .internalServerError { Issue.record("\(c.method) \(uri): \(String(buffer: response.body))") }
+                            let text = String(buffer: response.body)
+                            if !c.route.hasSuffix("/reveal") && !c.route.hasSuffix("/export"), let leaked = clearValues.first(where: { text.contains($0) }) {
+                                leaks.append("\(role?.id ?? "anonymous") \(c.method) \(uri) shows \(leaked) in clear")
+                            }
                             return response.status
                         }
                         calls += 1
@@ -243,6 +259,7 @@ struct AuthorizationMatrixTests {
             }
             #expect(calls == 12 * matrix.count * 2)
             #expect(mismatches.isEmpty, "\(mismatches.count) mismatches:\n\(mismatches.prefix(40).joined(separator: "\n"))")
+            #expect(leaks.isEmpty, "\(leaks.prefix(20).joined(separator: "\n"))")
         }
     }
 

@@ -223,6 +223,34 @@ struct SessionSecurityTests {
         #expect(trail.contains { $0.record.action == "read.person" })
     }
 
+    @Test("an export of people is a CSV that names who exported it, when and why; it is audited and kept to the territory")
+    func export() async throws {
+        let (app, services, f) = try await Self.app()
+        try await app.test(.router) { client in
+            let admin = try await AuthorizationMatrixTests.login(client, "s-district-admin")
+            let headers: HTTPFields = [.cookie: admin.cookie, .init("X-CSRF-Token")!: admin.csrf, .contentType: "application/json"]
+            try await client.execute(uri: "/api/v1/registries/person/export", method: .post, headers: headers,
+                                     body: ByteBuffer(string: #"{"region": "\#(f.inside)", "purpose": "疫情防控入户排查"}"#)) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentType]?.hasPrefix("text/csv") == true)
+                #expect(response.headers[.contentDisposition]?.contains("attachment") == true)
+                let text = String(decoding: Data(buffer: response.body).dropFirst(3), as: UTF8.self)
+                let lines = text.split(separator: "\r\n")
+                #expect(lines[0].contains("by s-district-admin") && lines[0].contains("purpose: 疫情防控入户排查"))
+                #expect(lines[1].hasPrefix("id_number,name,phone"))
+                #expect(text.contains(f.person(.inside)) && !text.contains(f.person(.outside)))
+            }
+            try await client.execute(uri: "/api/v1/registries/person/export", method: .post, headers: headers,
+                                     body: ByteBuffer(string: #"{"region": "\#(f.outside)", "purpose": "疫情防控入户排查"}"#)) { #expect($0.status == .notFound) }
+            let leader = try await AuthorizationMatrixTests.login(client, "s-community-leader")
+            try await client.execute(uri: "/api/v1/registries/person/export", method: .post,
+                                     headers: [.cookie: leader.cookie, .init("X-CSRF-Token")!: leader.csrf, .contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"region": "\#(f.inside)", "purpose": "疫情防控入户排查"}"#)) { #expect($0.status == .forbidden) }
+        }
+        let entry = try #require(try await services.store.auditEntries(matching: AuditQuery(actor: "s-district-admin", actionPrefix: "export", limit: 1)).first)
+        #expect(entry.record.action == "export.person" && entry.record.target == "region:\(f.inside)" && entry.record.purpose?.hasPrefix("疫情防控入户排查") == true)
+    }
+
     @Test("bad bodies name the field")
     func badBodies() async throws {
         let (app, _, f) = try await Self.app()
