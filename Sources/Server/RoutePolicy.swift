@@ -47,7 +47,7 @@ public final class RoutePolicies: Sendable {
 }
 
 /// A router group that only takes routes with a policy, and checks the policy before the handler.
-public struct PolicedRoutes: Sendable {
+public struct PolicedRoutes {
     let group: RouterGroup<AppRequestContext>
     let prefix: String
     let policies: RoutePolicies

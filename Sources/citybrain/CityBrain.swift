@@ -39,4 +39,7 @@ struct ListenOptions: ParsableArguments {
 
     @Option(name: .long, help: "Port to listen on (env CITYBRAIN_PORT).")
     var port: Int = Int(ProcessInfo.processInfo.environment["CITYBRAIN_PORT"] ?? "") ?? 8080
+
+    @Flag(name: .long, help: "Behind HTTPS: session cookies get the Secure attribute and responses HSTS (env CITYBRAIN_SECURE_COOKIES=1).")
+    var secureCookies = ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment["CITYBRAIN_SECURE_COOKIES"]?.lowercased() ?? "")
 }

@@ -59,8 +59,10 @@ enum DemoAccounts {
             lines.append("\(planned.username)\t\(known[planned.username] ?? "(set before; see citybrain account reset-password)")\t\(planned.role.id)\t\(planned.role.name)\t\(planned.territory)")
         }
         let header = "# CityBrain demo accounts: user name, password, role, territory. Delete this file once you have changed the passwords.\n"
-        FileManager.default.createFile(atPath: file.path, contents: Data((header + lines.joined(separator: "\n") + "\n").utf8),
-                                       attributes: [.posixPermissions: 0o600])
+        if !FileManager.default.createFile(atPath: file.path, contents: Data((header + lines.joined(separator: "\n") + "\n").utf8),
+                                           attributes: [.posixPermissions: 0o600]) {
+            printError("Could not write \(file.path): note the passwords below, they are not shown again.")
+        }
         return lines
     }
 }

@@ -24,7 +24,7 @@ struct Serve: AsyncParsableCommand {
 }
 
 func serve(_ services: CityBrainServices, listen: ListenOptions, logger: Logger) async throws {
-    let app = buildApplication(services: services, configuration: ServerConfiguration(host: listen.host, port: listen.port), logger: logger)
+    let app = buildApplication(services: services, configuration: ServerConfiguration(host: listen.host, port: listen.port, secureCookies: listen.secureCookies), logger: logger)
     logger.info("CityBrain listening on http://\(listen.host):\(listen.port)/ (API under /api/v1, OpenAPI at /api/v1/openapi.json)")
     try await app.runService()
 }

@@ -40,6 +40,21 @@ struct PrivacyTests {
         #expect(vault.sealedTagsColumn(e)?.split(separator: "、").count == 2)
     }
 
+    @Test("values of every length round-trip; hashes are the standard ones")
+    func encodings() throws {
+        let vault = PersonalDataVault(.generate())
+        var random = SystemRandomNumberGenerator()
+        for length in 0..<70 {
+            let value = String((0..<length).map { _ in "张李王0123456789abcXYZ-_/+=、 ".randomElement(using: &random)! })
+            let sealed = vault.seal(value, field: "name")
+            #expect(sealed.utf8.allSatisfy { $0 < 128 && $0 != UInt8(ascii: "=") && $0 != UInt8(ascii: "+") && $0 != UInt8(ascii: "/") })
+            #expect(try vault.open(sealed, field: "name") == value)
+        }
+        #expect(SecretToken.hash("abc") == "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad")
+        #expect(SecretToken.generate(bytes: 32).count == 43)
+        #expect(throws: KeyRingError.self) { try vault.open("enc:1:not*base64", field: "name") }
+    }
+
     @Test("masks: ID numbers, phones, names, and nothing of tags")
     func masks() {
         #expect(PersonalDataClass.idNumber.mask("33011019800101123X") == "330110********123X")

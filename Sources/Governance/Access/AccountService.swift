@@ -43,7 +43,9 @@ public final class AccountService: Sendable {
     public let now: @Sendable () -> Date
     private let throttle: LoginThrottle
     private let roleCache = Mutex<RoleCatalog?>(nil)
-    private let decoy: String
+    /// Made on the first login (bcrypt takes a quarter of a second; commands that never log anyone
+    /// in should not pay it).
+    private let decoy = Mutex<String?>(nil)
 
     /// Consecutive failures that lock an account, and for how long.
     public static let lockoutThreshold = 5
@@ -60,7 +62,6 @@ public final class AccountService: Sendable {
         self.hasher = hasher
         self.throttle = throttle
         self.now = now
-        self.decoy = hasher.decoyHash()
     }
 
     // MARK: Roles
@@ -208,7 +209,7 @@ public final class AccountService: Sendable {
         let time = now()
         if let wait = throttle.retryAfter(client: client, at: time) { throw LoginRefused.throttled(retryAfter: wait) }
         let account = Account.isValidUsername(username) ? try await store.account(username: username) : nil
-        let matches = await hasher.verify(password, hash: account?.passwordHash ?? decoy)
+        let matches = await hasher.verify(password, hash: account?.passwordHash ?? decoyHash())
         guard let account, let id = account.id else {
             throttle.recordFailure(client: client, at: time)
             _ = try await store.appendAudit([AuditRecord(time: time, actor: "anonymous", action: "login.failed", target: "account:?", purpose: "client \(client)", requestID: requestID)])
@@ -234,6 +235,13 @@ public final class AccountService: Sendable {
         try await store.createSession(session, audit: AuditRecord(time: time, actor: account.username, action: "login", target: "account:\(account.username)",
                                                                   purpose: "client \(client)", requestID: requestID))
         return LoginGrant(sessionToken: token, session: session, principal: try await principal(for: account, credential: .session))
+    }
+
+    private func decoyHash() -> String {
+        if let made = decoy.withLock({ $0 }) { return made }
+        let made = hasher.decoyHash()
+        decoy.withLock { $0 = made }
+        return made
     }
 
     public func logout(sessionToken: String, principal: Principal, requestID: String? = nil) async throws {

@@ -51,14 +51,12 @@ public enum SecretToken {
     /// `bytes` random bytes from the system's cryptographic generator, base64url without padding.
     public static func generate(bytes: Int = 32) -> String {
         var generator = SystemRandomNumberGenerator()
-        let data = Data((0..<bytes).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
-        return data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return ByteText.base64url((0..<bytes).map { _ in UInt8.random(in: .min ... .max, using: &generator) })
     }
 
     /// SHA-256 in hex: a token of 256 random bits needs no salt or slow hash.
     public static func hash(_ token: String) -> String {
-        SHA256.hash(data: Data(token.utf8)).map { String(format: "%02x", $0) }.joined()
+        ByteText.hex(SHA256.hash(data: Array(token.utf8)))
     }
 
     /// Compares two secrets in time independent of where they differ.

@@ -128,13 +128,13 @@ public struct PersonalDataVault: Sendable {
     public func seal(_ value: String, field: String) -> String {
         let version = ring.current
         let k = keys[version]!
-        var material = Data(field.utf8)
+        var material = Array(field.utf8)
         material.append(0)
         material.append(contentsOf: value.utf8)
         let mac = HMAC<SHA256>.authenticationCode(for: material, using: k.nonce)
-        let nonce = try! AES.GCM.Nonce(data: Data(mac).prefix(12))
-        let box = try! AES.GCM.seal(Data(value.utf8), using: k.seal, nonce: nonce, authenticating: Data(field.utf8))
-        return Self.prefix + String(version) + ":" + Self.base64url(box.combined!)
+        let nonce = try! AES.GCM.Nonce(data: Array(mac).prefix(12))
+        let box = try! AES.GCM.seal(Array(value.utf8), using: k.seal, nonce: nonce, authenticating: Array(field.utf8))
+        return Self.prefix + String(version) + ":" + ByteText.base64url(box.combined!)
     }
 
     public func open(_ sealed: String, field: String) throws(KeyRingError) -> String {
@@ -142,10 +142,10 @@ public struct PersonalDataVault: Sendable {
         let body = sealed.dropFirst(Self.prefix.count)
         guard let colon = body.firstIndex(of: ":"), let version = Int(body[..<colon]) else { throw KeyRingError("field \(field): malformed sealed value") }
         guard let k = keys[version] else { throw KeyRingError("field \(field) was sealed with key version \(version), which the key ring does not hold") }
-        guard let data = Self.data(base64url: body[body.index(after: colon)...]) else { throw KeyRingError("field \(field): malformed sealed value") }
+        guard let data = ByteText.bytes(base64url: body[body.index(after: colon)...]) else { throw KeyRingError("field \(field): malformed sealed value") }
         do {
             let box = try AES.GCM.SealedBox(combined: data)
-            return String(decoding: try AES.GCM.open(box, using: k.seal, authenticating: Data(field.utf8)), as: UTF8.self)
+            return String(decoding: try AES.GCM.open(box, using: k.seal, authenticating: Array(field.utf8)), as: UTF8.self)
         } catch {
             throw KeyRingError("field \(field): the sealed value does not open with key version \(version) (altered, or a different key)")
         }
@@ -154,10 +154,10 @@ public struct PersonalDataVault: Sendable {
     /// A keyed hash of the value under the current version: equal values, equal indexes; without
     /// the key, nothing to learn or to guess against (ID numbers are few enough to enumerate).
     public func blindIndex(_ value: String, purpose: String) -> String {
-        var material = Data(purpose.utf8)
+        var material = Array(purpose.utf8)
         material.append(0)
         material.append(contentsOf: value.utf8)
-        return "b" + HMAC<SHA256>.authenticationCode(for: material, using: keys[ring.current]!.index).prefix(16).map { String(format: "%02x", $0) }.joined()
+        return "b" + ByteText.hex(HMAC<SHA256>.authenticationCode(for: material, using: keys[ring.current]!.index).prefix(16))
     }
 
     // MARK: registry records
@@ -238,15 +238,6 @@ public struct PersonalDataVault: Sendable {
         return opened
     }
 
-    static func base64url(_ data: Data) -> String {
-        data.base64EncodedString().replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
-    }
-
-    static func data(base64url text: Substring) -> Data? {
-        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while s.count % 4 != 0 { s += "=" }
-        return Data(base64Encoded: s)
-    }
 }
 
 /// A sealed known text kept in the store's settings: tells at start-up whether a key ring is the
