@@ -63,8 +63,9 @@ let package = Package(
             dependencies: [
                 "GeoKit", "Governance", "SQLiteStore", "Server", "DemoData", "DataFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                // Only for the bare-insert baseline of `bench registries`.
+                // Only for the bare-insert baseline of `bench registries`, and the primitives of `bench seal`.
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),

@@ -103,8 +103,10 @@ public struct PersonalDataVault: Sendable {
     /// Sendable; these are set once in `init` and only read after.
     struct VersionKeys: @unchecked Sendable {
         var seal: SymmetricKey
-        var nonce: SymmetricKey
-        var index: SymmetricKey
+        /// Keyed once: an HMAC's key setup costs as much as the MAC of a short value, so each
+        /// use starts from a copy of these.
+        var nonce: HMAC<SHA256>
+        var index: HMAC<SHA256>
     }
 
     public init(_ ring: KeyRing) {
@@ -115,7 +117,7 @@ public struct PersonalDataVault: Sendable {
             func derive(_ label: String) -> SymmetricKey {
                 HKDF<SHA256>.deriveKey(inputKeyMaterial: master, info: Data("citybrain \(label)".utf8), outputByteCount: 32)
             }
-            keys[version] = VersionKeys(seal: derive("seal"), nonce: derive("nonce"), index: derive("index"))
+            keys[version] = VersionKeys(seal: derive("seal"), nonce: HMAC(key: derive("nonce")), index: HMAC(key: derive("index")))
         }
         self.keys = keys
     }
@@ -131,7 +133,9 @@ public struct PersonalDataVault: Sendable {
         var material = Array(field.utf8)
         material.append(0)
         material.append(contentsOf: value.utf8)
-        let mac = HMAC<SHA256>.authenticationCode(for: material, using: k.nonce)
+        var hmac = k.nonce
+        hmac.update(data: material)
+        let mac = hmac.finalize()
         let nonce = try! AES.GCM.Nonce(data: Array(mac).prefix(12))
         let box = try! AES.GCM.seal(Array(value.utf8), using: k.seal, nonce: nonce, authenticating: Array(field.utf8))
         return Self.prefix + String(version) + ":" + ByteText.base64url(box.combined!)
@@ -157,7 +161,9 @@ public struct PersonalDataVault: Sendable {
         var material = Array(purpose.utf8)
         material.append(0)
         material.append(contentsOf: value.utf8)
-        return "b" + ByteText.hex(HMAC<SHA256>.authenticationCode(for: material, using: keys[ring.current]!.index).prefix(16))
+        var hmac = keys[ring.current]!.index
+        hmac.update(data: material)
+        return "b" + ByteText.hex(hmac.finalize().prefix(16))
     }
 
     // MARK: registry records
