@@ -164,7 +164,7 @@ struct AccountController {
 
     @Sendable func tokens(request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        let names = Dictionary(try await accounts.accounts(for: principal).compactMap { a in a.id.map { ($0, a.username) } }, uniquingKeysWith: { a, _ in a })
+        let names = Dictionary(try await accounts.store.accounts().compactMap { a in a.id.map { ($0, a.username) } }, uniquingKeysWith: { a, _ in a })
         return try JSONResponse.make(["tokens": try await accounts.tokens(for: principal).map { Self.body($0, account: names[$0.accountID] ?? "") }])
     }
 

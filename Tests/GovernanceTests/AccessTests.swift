@@ -208,6 +208,13 @@ struct AccessTests {
         #expect(try await f.accounts.authenticate(apiToken: second) != nil)
         try await f.accounts.revokeToken(issued.id!, by: f.console)
         #expect(try await f.accounts.authenticate(apiToken: second) == nil, "revoked")
+        // Managing tokens does not need the right to manage accounts.
+        try await f.accounts.saveRole(Role(id: "token-keeper", name: "令牌管理员", permissions: [.tokenManage, .caseRead]), by: f.console)
+        try await f.add("keeper", Role(id: "token-keeper", name: "", permissions: []), in: AccessFixture.district)
+        let keeper = try await f.principal("keeper")
+        #expect(!keeper.may(.accountManage))
+        let (_, kept) = try await f.accounts.issueToken(for: "city-12345", name: "by keeper", permissions: [.caseRead], lifetime: 60, by: keeper)
+        #expect(try await f.accounts.tokens(for: keeper).contains { $0.id == kept.id })
         // Disabling the account stops its tokens too.
         let (third, _) = try await f.accounts.issueToken(for: "city-12345", name: "third", permissions: [.caseRead], lifetime: 3600, by: f.console)
         try await f.accounts.setStatus(of: "city-12345", .disabled, by: f.console)

@@ -125,6 +125,11 @@ public final class AccountService: Sendable {
     /// The account, if it lies in the principal's territory (else "not found").
     public func account(_ username: String, for principal: Principal) async throws -> Account {
         try principal.require(.accountManage)
+        return try await scopedAccount(username, for: principal)
+    }
+
+    /// The account if it lies in the principal's territory, whatever permission brought him here.
+    private func scopedAccount(_ username: String, for principal: Principal) async throws -> Account {
         guard let account = try await store.account(username: username), principal.territory.contains(account.territory) else {
             throw AccessDenied.outsideTerritory
         }
@@ -288,7 +293,7 @@ public final class AccountService: Sendable {
     public func issueToken(for username: String, name: String, permissions: Set<Permission>, lifetime: TimeInterval,
                            by principal: Principal, requestID: String? = nil) async throws -> (secret: String, token: APIToken) {
         try principal.require(.tokenManage)
-        let account = try await account(username, for: principal)
+        let account = try await scopedAccount(username, for: principal)
         guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw AccountChangeRefused("name", "a token needs a name") }
         guard !permissions.isEmpty else { throw AccountChangeRefused("permissions", "a token needs at least one permission") }
         let held = try await roles().permissions(of: account.roles)
@@ -309,7 +314,7 @@ public final class AccountService: Sendable {
 
     public func tokens(for principal: Principal) async throws -> [APIToken] {
         try principal.require(.tokenManage)
-        let visible = Set(try await accounts(for: principal).compactMap(\.id))
+        let visible = Set(try await store.accounts().filter { principal.territory.contains($0.territory) }.compactMap(\.id))
         return try await store.tokens().filter { visible.contains($0.accountID) }
     }
 
