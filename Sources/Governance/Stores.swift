@@ -129,8 +129,9 @@ public protocol RegistryStore: Sendable {
     /// the closures, with the audit record, in one transaction; returns the records rewritten. A
     /// record whose key changes takes its claims along. For re-encrypting personal data under a
     /// new key.
-    /// Records whose field has this exact (stored, so possibly sealed) value.
-    func registryEntries(_ kind: RegistryKind, field: String, value: String) async throws -> [RegistryEntry]
+    /// The houses whose owner's ID number is stored as `sealedOwnerID` (sealing is deterministic,
+    /// so an erasure finds a person's houses without opening every house).
+    func houses(ownedBy sealedOwnerID: String) async throws -> [RegistryEntry]
     /// Records of a category not written by any import since `before`, oldest first, without the
     /// erased ones (keys starting with ``RegistryEntry/erasedKeyPrefix``).
     func registryEntries(_ kind: RegistryKind, category: String, updatedBefore before: Date, limit: Int) async throws -> [RegistryEntry]

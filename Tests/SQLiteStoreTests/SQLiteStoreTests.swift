@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Governance
 @testable import SQLiteStore
 import StoreTestSupport
@@ -26,7 +27,24 @@ struct SQLiteStoreTests {
         let store = try await Self.factory() as! SQLiteStore
         try await StoreBehaviour.largeRegistryBatch { store }
         let names = try await store.indexNames(on: "registry_entry")
-        #expect(Set(names) == ["registry_entry_key", "registry_entry_address", "registry_entry_category", "registry_entry_review"])
+        #expect(Set(names) == ["registry_entry_key", "registry_entry_address", "registry_entry_category", "registry_entry_review", "registry_house_owner"])
+    }
+
+    @Test("an erasure finds a person's houses through the owner index, not a scan")
+    func houseOwnerIndex() async throws {
+        let store = try await Self.factory() as! SQLiteStore
+        let plan = try await store.database.read { db in
+            try Row.fetchAll(db, sql: """
+                EXPLAIN QUERY PLAN SELECT key FROM registry_entry WHERE kind = 'house' AND json_extract(fields, '$.owner_id_number') = ?
+                """, arguments: ["enc:1:x"]).map { $0["detail"] as String }
+        }
+        #expect(plan.contains { $0.contains("registry_house_owner") }, "\(plan)")
+        let owned = RegistryEntry(kind: .house, key: "H1", addressCode: "A1", gridCode: nil, fields: ["house_code": "H1", "owner_id_number": "enc:1:abc"],
+                                  fieldSources: [:], source: "住建", importBatch: nil, updatedAt: Date())
+        _ = try await store.writeRegistry(.house, feed: RegistryFeed([RegistryRow(line: 2, entry: owned)]),
+                                          batch: ImportBatch(kind: "houses", source: "住建", actor: "test", importedAt: Date(), recordCount: 0), basedOnBatch: nil)
+        #expect(try await store.houses(ownedBy: "enc:1:abc").map(\.key) == ["H1"])
+        #expect(try await store.houses(ownedBy: "enc:1:other").isEmpty)
     }
 
     struct Broken: Error {}
@@ -66,7 +84,7 @@ struct SQLiteStoreTests {
         await #expect(throws: Broken.self) {
             _ = try await store.writeRegistry(.place, feed: feed, batch: ImportBatch(kind: "places", source: "p.csv", actor: "t", importedAt: Date(), recordCount: 0), basedOnBatch: nil)
         }
-        #expect(Set(try await store.indexNames(on: "registry_entry")) == ["registry_entry_key", "registry_entry_address", "registry_entry_category", "registry_entry_review"])
+        #expect(Set(try await store.indexNames(on: "registry_entry")) == ["registry_entry_key", "registry_entry_address", "registry_entry_category", "registry_entry_review", "registry_house_owner"])
         #expect(try await store.registryCount(.place) == 0)
     }
 

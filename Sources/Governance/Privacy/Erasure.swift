@@ -67,7 +67,7 @@ public struct PersonalDataErasure: Sendable {
                                                     replacement: vault.sealed(anonymous), tagsColumn: vault.sealedTagsColumn(anonymous)))
             result.people += 1
             // Deterministic sealing finds the houses he owns without opening every house.
-            for sealedHouse in try await store.registryEntries(.house, field: "owner_id_number", value: vault.seal(person.key, field: "owner_id_number")) {
+            for sealedHouse in try await store.houses(ownedBy: vault.seal(person.key, field: "owner_id_number")) {
                 var house = try vault.opened(sealedHouse)
                 house.fields["owner_name"] = nil
                 house.fields["owner_id_number"] = nil
