@@ -131,11 +131,7 @@ struct AccountController {
     @Sendable func saveRole(request: Request, context: AppRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let body = try await decodeJSONBody(RoleBody.self, request: request, context: context)
-        var permissions = Set<Permission>()
-        for (i, name) in body.permissions.enumerated() {
-            guard let p = Permission(rawValue: name) else { throw Problem.invalid([.init(field: "permissions[\(i)]", reason: "unknown permission \(name)")]) }
-            permissions.insert(p)
-        }
+        let permissions = try Self.permissions(body.permissions)
         try await accounts.saveRole(Role(id: id, name: body.name, permissions: permissions, needsDepartment: body.needsDepartment ?? false),
                                     by: context.requirePrincipal(), requestID: context.requestID)
         return Response(status: .noContent)
@@ -170,11 +166,7 @@ struct AccountController {
 
     @Sendable func issueToken(request: Request, context: AppRequestContext) async throws -> Response {
         let body = try await decodeJSONBody(NewTokenBody.self, request: request, context: context)
-        var permissions = Set<Permission>()
-        for (i, name) in body.permissions.enumerated() {
-            guard let p = Permission(rawValue: name) else { throw Problem.invalid([.init(field: "permissions[\(i)]", reason: "unknown permission \(name)")]) }
-            permissions.insert(p)
-        }
+        let permissions = try Self.permissions(body.permissions)
         guard (1...366).contains(body.days) else { throw Problem.invalid([.init(field: "days", reason: "from 1 to 366")]) }
         let (secret, token) = try await accounts.issueToken(for: body.account, name: body.name, permissions: permissions, lifetime: Double(body.days) * 86400,
                                                             by: context.requirePrincipal(), requestID: context.requestID)
@@ -193,6 +185,16 @@ struct AccountController {
         TokenBody(id: t.id ?? 0, account: account, name: t.name, prefix: t.prefix, permissions: t.permissions.sorted().map(\.rawValue),
                   createdAt: isoTimestamp(t.createdAt), expiresAt: isoTimestamp(t.expiresAt), revokedAt: t.revokedAt.map(isoTimestamp),
                   createdBy: t.createdBy, secret: nil)
+    }
+
+    /// Permission names of a request body, each checked.
+    static func permissions(_ names: [String]) throws -> Set<Permission> {
+        var permissions = Set<Permission>()
+        for (i, name) in names.enumerated() {
+            guard let p = Permission(rawValue: name) else { throw Problem.invalid([.init(field: "permissions[\(i)]", reason: "unknown permission \(name)")]) }
+            permissions.insert(p)
+        }
+        return permissions
     }
 
     static func regionCode(_ text: String, field: String) throws -> RegionCode {

@@ -47,9 +47,7 @@ public struct PersonalDataErasure: Sendable {
     public func erase(person key: String, reason: String, by principal: Principal, requestID: String? = nil) async throws -> ErasureResult {
         let why = reason.trimmingCharacters(in: .whitespacesAndNewlines)
         guard why.count >= 4 else { throw AccountChangeRefused("reason", "say why the data is erased (at least 4 characters)") }
-        try principal.require(.personalDataErase)
-        guard let person = try await registries.entry(.person, key: key),
-              person.gridCode.map(principal.territory.contains) ?? principal.territory.includesAll else { throw AccessDenied.outsideTerritory }
+        let person = try await registries.scopedEntry(.person, key: key, permission: .personalDataErase, for: principal)
         return try await erase([person], audit: { result in
             [AuditRecord(actor: principal.auditName, action: "erase.person", target: "person:\(vault.storageKey(.person, key: key))",
                          purpose: why + (result.houses > 0 ? " (and as owner of \(result.houses) houses)" : ""), requestID: requestID)]

@@ -178,7 +178,9 @@ public final class RegistryService: Sendable {
         return entry
     }
 
-    private func scopedEntry(_ kind: RegistryKind, key: String, permission: Permission, for principal: Principal) async throws -> RegistryEntry {
+    /// The record in clear when the principal holds the permission and the record lies in his
+    /// territory; "not found" otherwise, as for a record that does not exist.
+    func scopedEntry(_ kind: RegistryKind, key: String, permission: Permission, for principal: Principal) async throws -> RegistryEntry {
         try principal.require(permission)
         guard let entry = try await entry(kind, key: key) else { throw AccessDenied.outsideTerritory }
         let inside = entry.gridCode.map(principal.territory.contains) ?? principal.territory.includesAll
