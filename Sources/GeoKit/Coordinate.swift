@@ -2,7 +2,7 @@
 ///
 /// CityBrain stores WGS-84/CGCS2000 coordinates; other datums (GCJ-02, BD-09) are converted at the
 /// edges with ``CoordinateTransform``.
-public struct Coordinate: Hashable, Sendable, CustomStringConvertible {
+public struct Coordinate: Hashable, Sendable, Codable, CustomStringConvertible {
     public var longitude: Double
     public var latitude: Double
 

@@ -245,7 +245,7 @@ public protocol AccountStore: Sendable {
     func purgeCredentials(endedBefore: Date, audit: AuditRecord) async throws -> (sessions: Int, tokens: Int)
 }
 
-public protocol CityBrainStore: RegionStore, GridWorkerStore, AddressStore, RegistryStore, LayerStore, SettingsStore, AuditStore, AccountStore {
+public protocol CityBrainStore: RegionStore, GridWorkerStore, AddressStore, RegistryStore, LayerStore, SettingsStore, AuditStore, AccountStore, CaseStore {
     /// Applies pending migrations.
     func migrate() async throws
 }
@@ -255,4 +255,72 @@ public struct StoreConflict: Error, CustomStringConvertible {
     public var reason: String
     public init(_ reason: String) { self.reason = reason }
     public var description: String { reason }
+}
+
+/// A change to one case, applied only if the stored case is still at `expectedVersion`.
+public struct CaseChange: Sendable {
+    public var updated: Case
+    public var expectedVersion: Int
+    public var event: CaseEvent
+
+    public init(updated: Case, expectedVersion: Int, event: CaseEvent) {
+        self.updated = updated
+        self.expectedVersion = expectedVersion
+        self.event = event
+    }
+}
+
+/// Which cases a list shows. Every condition given must hold; newest first.
+public struct CaseQuery: Sendable, Hashable {
+    public var statuses: [CaseStatus] = []
+    /// A minor class (`E0102`) or a major class (`E01`).
+    public var classPrefix: String?
+    /// Cases in this region (and below).
+    public var territory: RegionCode?
+    /// Cases the department leads or assists in.
+    public var department: String?
+    public var source: CaseSource?
+    public var reporter: String?
+    /// Open cases whose running step is past its deadline at `overdueAt`.
+    public var overdueAt: Date?
+    /// Reported at or after / before.
+    public var from: Date?
+    public var to: Date?
+    /// Cases with a smaller id (the next page).
+    public var before: Int64?
+    public var limit: Int = 50
+
+    public init() {}
+}
+
+/// Cases, their timelines, and what the loop runs on: classes, calendar, departments, routes.
+public protocol CaseStore: Sendable {
+    /// Classes saved by administrators (added, or replacing seed classes).
+    func storedCaseClasses() async throws -> [CaseClass]
+    func saveCaseClass(_ caseClass: CaseClass, audit: AuditRecord) async throws
+    /// Calendar days saved by administrators (added to, or replacing, the official calendar).
+    func storedCalendarDays() async throws -> [CalendarDay]
+    func saveCalendarDay(_ day: CalendarDay, audit: AuditRecord) async throws
+    func departments() async throws -> [Department]
+    func saveDepartment(_ department: Department, audit: AuditRecord) async throws
+    func dispatchRoutes() async throws -> [DispatchRoute]
+    /// Replaces the whole routing table.
+    func saveDispatchRoutes(_ routes: [DispatchRoute], audit: AuditRecord) async throws
+
+    /// Stores a new case with its first timeline entry and audit record, numbering it
+    /// `<prefix>-<serial of 6 digits>` (`prefix`: district and local day). With an idempotency
+    /// key already used by the same reporter, nothing is written and the stored case is returned
+    /// with `created` false.
+    func createCase(_ draft: Case, numberPrefix: String, event: CaseEvent, idempotencyKey: String?, audit: AuditRecord) async throws -> (case: Case, created: Bool)
+    /// Applies the changes (each with its timeline entry) and the audit records in one transaction;
+    /// throws ``CaseVersionConflict`` (and writes nothing) when a case is no longer at its expected version.
+    func updateCases(_ changes: [CaseChange], audit: [AuditRecord]) async throws
+    func storedCase(number: String) async throws -> Case?
+    func storedCase(trackingHash: String) async throws -> Case?
+    func cases(_ query: CaseQuery) async throws -> [Case]
+    func caseCount(_ query: CaseQuery) async throws -> Int
+    /// The timeline, oldest first.
+    func caseEvents(number: String) async throws -> [CaseEvent]
+    /// Open cases of the class reported since `since` inside the box (duplicate candidates).
+    func openCases(classCode: CaseClassCode, within box: BoundingBox, reportedSince since: Date) async throws -> [Case]
 }

@@ -232,6 +232,80 @@ enum SQLiteMigrations {
                 CREATE INDEX registry_house_owner ON registry_entry(json_extract(fields, '$.owner_id_number')) WHERE kind = 'house'
                 """)
         }
+        m.registerMigration("0009 cases") { db in
+            // The loop's own dictionaries: administrators' classes and calendar days are stored
+            // beside the seed and the official calendar, which live in the code.
+            try db.execute(sql: """
+                CREATE TABLE case_class (
+                  code TEXT PRIMARY KEY,
+                  body TEXT NOT NULL
+                );
+                CREATE TABLE calendar_day (
+                  day TEXT PRIMARY KEY,
+                  kind TEXT NOT NULL CHECK (kind IN ('holiday', 'workday')),
+                  name TEXT NOT NULL
+                );
+                CREATE TABLE department (
+                  code TEXT PRIMARY KEY,
+                  name TEXT NOT NULL,
+                  territory TEXT,
+                  active INTEGER NOT NULL DEFAULT 1
+                );
+                CREATE TABLE dispatch_route (
+                  class_pattern TEXT NOT NULL,
+                  territory TEXT NOT NULL,
+                  department TEXT NOT NULL,
+                  PRIMARY KEY (class_pattern, territory)
+                ) WITHOUT ROWID;
+                CREATE TABLE case_number (
+                  prefix TEXT PRIMARY KEY,
+                  last_serial INTEGER NOT NULL
+                ) WITHOUT ROWID;
+                CREATE TABLE case_record (
+                  id INTEGER PRIMARY KEY,
+                  number TEXT NOT NULL UNIQUE,
+                  status TEXT NOT NULL,
+                  class_code TEXT,
+                  grid_code TEXT NOT NULL,
+                  department TEXT,
+                  source TEXT NOT NULL,
+                  reporter TEXT NOT NULL,
+                  reported_at INTEGER NOT NULL,
+                  running_due_at INTEGER,
+                  warn_at INTEGER,
+                  longitude REAL NOT NULL,
+                  latitude REAL NOT NULL,
+                  tracking_hash TEXT UNIQUE,
+                  idempotency_key TEXT,
+                  version INTEGER NOT NULL,
+                  body TEXT NOT NULL
+                );
+                CREATE UNIQUE INDEX case_idempotency ON case_record(reporter, idempotency_key) WHERE idempotency_key IS NOT NULL;
+                CREATE INDEX case_status_due ON case_record(status, running_due_at);
+                CREATE INDEX case_grid ON case_record(grid_code, id);
+                CREATE INDEX case_class_reported ON case_record(class_code, reported_at);
+                CREATE INDEX case_department ON case_record(department, id);
+                CREATE INDEX case_reporter ON case_record(reporter, id);
+                -- Assisting departments of joint handling, for "my department's cases".
+                CREATE TABLE case_assist (
+                  department TEXT NOT NULL,
+                  case_id INTEGER NOT NULL REFERENCES case_record(id),
+                  PRIMARY KEY (department, case_id)
+                ) WITHOUT ROWID;
+                CREATE TABLE case_event (
+                  case_id INTEGER NOT NULL REFERENCES case_record(id),
+                  sequence INTEGER NOT NULL,
+                  action TEXT NOT NULL,
+                  actor TEXT NOT NULL,
+                  time INTEGER NOT NULL,
+                  status TEXT NOT NULL,
+                  note TEXT,
+                  attachments TEXT NOT NULL,
+                  details TEXT NOT NULL,
+                  PRIMARY KEY (case_id, sequence)
+                ) WITHOUT ROWID;
+                """)
+        }
         return m
     }
 }

@@ -26,6 +26,8 @@ public struct CityBrainServices: Sendable {
     public let areas: AreaQueryService
     public let accounts: AccountService
     public let registries: RegistryService
+    /// The closed loop; call ``CaseService/load()`` before serving.
+    public let cases: CaseService
 
     public init(store: any CityBrainStore, regions: RegionService, addresses: AddressService, layers: LayerService, accounts: AccountService) {
         self.store = store
@@ -35,6 +37,7 @@ public struct CityBrainServices: Sendable {
         self.accounts = accounts
         self.registries = RegistryService(store: store, addresses: addresses, vault: layers.vault)
         self.areas = AreaQueryService(store: store, addresses: addresses, regions: regions, vault: layers.vault)
+        self.cases = CaseService(store: store, regions: regions, addresses: addresses, vault: layers.vault)
     }
 
     public var vault: PersonalDataVault { layers.vault }
@@ -77,6 +80,7 @@ public func buildRouter(services: CityBrainServices, configuration: ServerConfig
     LayerController(layers: services.layers).addRoutes(to: api)
     AreaQueryController(areas: services.areas, store: services.store).addRoutes(to: api)
     RegistryController(registries: services.registries).addRoutes(to: api)
+    CaseController(cases: services.cases).addRoutes(to: api)
     return router
 }
 

@@ -20,6 +20,10 @@ public struct Problem: Error, Sendable, HTTPResponseError {
     public var errors: [FieldError]
     /// A short machine-readable kind, appended to the problem type URI.
     public var kind: String
+    /// For a step the case's status does not allow: the steps it does allow.
+    public var allowedActions: [String]?
+    /// For a change based on an outdated version: the version now stored.
+    public var currentVersion: Int?
 
     public init(_ status: HTTPResponse.Status, kind: String, title: String, detail: String, errors: [FieldError] = []) {
         self.status = status
@@ -46,12 +50,15 @@ public struct Problem: Error, Sendable, HTTPResponseError {
         var instance: String?
         var requestId: String?
         var errors: [FieldError]?
+        var allowedActions: [String]?
+        var currentVersion: Int?
     }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let id = (context as? AppRequestContext)?.requestID
         let body = Body(type: "tag:citybrain,2026:problem/\(kind)", title: title, status: Int(status.code), detail: detail,
-                        instance: request.uri.path, requestId: id, errors: errors.isEmpty ? nil : errors)
+                        instance: request.uri.path, requestId: id, errors: errors.isEmpty ? nil : errors,
+                        allowedActions: allowedActions, currentVersion: currentVersion)
         let data = try JSONResponse.encoder.encode(body)
         return Response(status: status, headers: [.contentType: "application/problem+json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
@@ -86,6 +93,16 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             return response
         } catch let refused as AccountChangeRefused {
             return try Problem.invalid([.init(field: refused.field, reason: refused.reason)]).response(from: request, context: context)
+        } catch let refused as CaseRefused {
+            return try Problem.invalid([.init(field: refused.field, reason: refused.reason)]).response(from: request, context: context)
+        } catch let refused as CaseTransitionRefused {
+            var problem = Problem(.conflict, kind: "invalid-transition", title: "Not possible in this status", detail: refused.description)
+            problem.allowedActions = refused.allowed.map(\.rawValue)
+            return try problem.response(from: request, context: context)
+        } catch let conflict as CaseVersionConflict {
+            var problem = Problem(.conflict, kind: "version-conflict", title: "The case changed meanwhile", detail: conflict.description)
+            problem.currentVersion = conflict.current
+            return try problem.response(from: request, context: context)
         } catch let conflict as StoreConflict {
             return try Problem(.conflict, kind: "conflict", title: "Conflict", detail: conflict.reason).response(from: request, context: context)
         } catch let error as HTTPError {

@@ -20,7 +20,7 @@ public enum StoreBehaviour {
         ("registry records round-trip with their provenance and claims", registries),
         ("a large registry batch is stored whole and found by address", largeRegistryBatch),
         ("migrating twice is harmless", migrateTwice),
-    ]
+    ] + caseChecks
 
     static let t0 = Date(timeIntervalSince1970: 1_546_272_000)  // 2019-01-01T00:00:00+08:00
     static let t1 = Date(timeIntervalSince1970: 1_767_196_800)  // 2026-01-01T00:00:00+08:00

@@ -26,7 +26,7 @@ enum DemoAccounts {
             Planned(username: "grid-worker", displayName: "网格员", role: .gridWorker, territory: grid),
             Planned(username: "dispatcher", displayName: "指挥中心调度员", role: .dispatcher, territory: district),
             Planned(username: "supervisor", displayName: "监督员", role: .supervisor, territory: street),
-            Planned(username: "handler", displayName: "城管局处置人员", role: .departmentHandler, territory: district, department: "区城市管理局"),
+            Planned(username: "handler", displayName: "城管局处置人员", role: .departmentHandler, territory: district, department: "urban-management"),
             Planned(username: "analyst", displayName: "数据分析员", role: .analyst, territory: district),
             Planned(username: "auditor", displayName: "审计员", role: .auditor, territory: district),
             Planned(username: "citizen", displayName: "市民", role: .citizen, territory: district),

@@ -89,6 +89,7 @@ struct Demo: AsyncParsableCommand {
         var registryCounts: [String] = []
         for kind in RegistryKind.allCases { registryCounts.append("\(try await sqlite.registryCount(kind)) \(kind.rawValue == "person" ? "people" : kind.rawValue + "s")") }
         print("Territory: \(counts.joined(separator: ", ")); \(regions.gridWorkers.workers.count) grid workers; \(services.addresses.count) standard addresses; \(registryCounts.joined(separator: ", ")).")
+        try await Self.ensureDepartments(services)
         let accountLines = try await DemoAccounts.ensure(services.accounts, territory: territory, database: store.database)
         print("Demo accounts (user name, password, role, territory; also in \(DemoAccounts.file(for: store.database).path)):")
         for line in accountLines { print("  " + line.replacingOccurrences(of: "\t", with: "  ")) }
@@ -99,6 +100,17 @@ struct Demo: AsyncParsableCommand {
 }
 
 extension Demo {
+    /// The demo's departments and routing table, once (administrators change them afterwards).
+    static func ensureDepartments(_ services: CityBrainServices) async throws {
+        guard services.cases.departments.isEmpty else { return }
+        let territory = services.regions.territory()
+        guard let district = territory.regions(level: .district, under: nil).first?.code else { return }
+        let streets = territory.regions(level: .street, under: district).map { (code: $0.code, name: $0.name) }
+        let console = Principal.console("demo")
+        for d in DemoDepartments.departments(streets: streets) { try await services.cases.saveDepartment(d, by: console) }
+        try await services.cases.saveRoutes(DemoDepartments.routes(district: district, streets: streets), by: console)
+    }
+
     /// People, houses, enterprises and places, community by community. People — the largest
     /// registry — stream into the store while the next communities are generated; the other
     /// registries are written after them.

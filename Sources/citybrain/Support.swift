@@ -18,7 +18,9 @@ func openServices(_ options: StoreOptions, progress: Progress? = nil) async thro
     try await addresses.load()
     let layers = LayerService(store: store, addresses: addresses, vault: try await openVault(options, store: store))
     try await layers.load()
-    return CityBrainServices(store: store, regions: regions, addresses: addresses, layers: layers, accounts: AccountService(store: store))
+    let services = CityBrainServices(store: store, regions: regions, addresses: addresses, layers: layers, accounts: AccountService(store: store))
+    try await services.cases.load()
+    return services
 }
 
 /// The keys of the personal data: from the key file, or CITYBRAIN_KEYS; a new key file for a

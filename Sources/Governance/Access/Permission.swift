@@ -26,6 +26,9 @@ public enum Permission: String, CaseIterable, Codable, Sendable, Comparable {
     case caseInspect = "case.inspect"
     case caseSupervise = "case.supervise"
     case caseEvaluate = "case.evaluate"
+    /// The loop's dictionaries: case classes and their time limits, the working calendar,
+    /// departments and the routing table.
+    case caseConfigure = "case.configure"
     // Seeing the district as numbers.
     case kpiRead = "kpi.read"
     case cockpitRead = "cockpit.read"
@@ -58,6 +61,7 @@ public enum Permission: String, CaseIterable, Codable, Sendable, Comparable {
         case .caseInspect: "核查"
         case .caseSupervise: "督办"
         case .caseEvaluate: "评价"
+        case .caseConfigure: "配置案件字典"
         case .kpiRead: "查看考核指标"
         case .cockpitRead: "查看驾驶舱"
         case .auditRead: "查阅审计日志"

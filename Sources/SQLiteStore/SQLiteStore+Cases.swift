@@ -1,0 +1,251 @@
+import Foundation
+import GeoKit
+import GRDB
+import Governance
+
+extension SQLiteStore {
+    static let caseEncoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.dateEncodingStrategy = .millisecondsSince1970
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    static let caseDecoder: JSONDecoder = {
+        let d = JSONDecoder()
+        d.dateDecodingStrategy = .millisecondsSince1970
+        return d
+    }()
+
+    // MARK: dictionaries
+
+    public func storedCaseClasses() async throws -> [CaseClass] {
+        try await database.read { db in
+            try String.fetchAll(db, sql: "SELECT body FROM case_class ORDER BY code").map { try Self.caseDecoder.decode(CaseClass.self, from: Data($0.utf8)) }
+        }
+    }
+
+    public func saveCaseClass(_ caseClass: CaseClass, audit: AuditRecord) async throws {
+        let body = String(decoding: try Self.caseEncoder.encode(caseClass), as: UTF8.self)
+        try await database.write { db in
+            try db.execute(sql: "INSERT INTO case_class (code, body) VALUES (?, ?) ON CONFLICT(code) DO UPDATE SET body = excluded.body",
+                           arguments: [caseClass.code.rawValue, body])
+            _ = try Self.appendAudit([audit], in: db)
+        }
+    }
+
+    public func storedCalendarDays() async throws -> [CalendarDay] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM calendar_day ORDER BY day").map { row in
+                let text: String = row["day"]
+                let kind: String = row["kind"]
+                guard let day = CivilDay(iso: text), let k = CalendarDay.Kind(rawValue: kind) else {
+                    throw DatabaseError(message: "calendar_day holds an unreadable row: \(text) \(kind)")
+                }
+                return CalendarDay(day: day, kind: k, name: row["name"])
+            }
+        }
+    }
+
+    public func saveCalendarDay(_ day: CalendarDay, audit: AuditRecord) async throws {
+        try await database.write { db in
+            try db.execute(sql: "INSERT INTO calendar_day (day, kind, name) VALUES (?, ?, ?) ON CONFLICT(day) DO UPDATE SET kind = excluded.kind, name = excluded.name",
+                           arguments: [day.day.description, day.kind.rawValue, day.name])
+            _ = try Self.appendAudit([audit], in: db)
+        }
+    }
+
+    public func departments() async throws -> [Department] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM department ORDER BY code").map { row in
+                let territory: String? = row["territory"]
+                return Department(code: row["code"], name: row["name"], territory: try territory.map { try RegionCode($0) }, active: row["active"])
+            }
+        }
+    }
+
+    public func saveDepartment(_ department: Department, audit: AuditRecord) async throws {
+        try await database.write { db in
+            try db.execute(sql: """
+                INSERT INTO department (code, name, territory, active) VALUES (?, ?, ?, ?)
+                ON CONFLICT(code) DO UPDATE SET name = excluded.name, territory = excluded.territory, active = excluded.active
+                """, arguments: [department.code, department.name, department.territory?.rawValue, department.active])
+            _ = try Self.appendAudit([audit], in: db)
+        }
+    }
+
+    public func dispatchRoutes() async throws -> [DispatchRoute] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM dispatch_route ORDER BY territory, class_pattern").map { row in
+                DispatchRoute(classPattern: row["class_pattern"], territory: try RegionCode(row["territory"] as String), department: row["department"])
+            }
+        }
+    }
+
+    public func saveDispatchRoutes(_ routes: [DispatchRoute], audit: AuditRecord) async throws {
+        try await database.write { db in
+            try db.execute(sql: "DELETE FROM dispatch_route")
+            let insert = try db.cachedStatement(sql: "INSERT INTO dispatch_route (class_pattern, territory, department) VALUES (?, ?, ?)")
+            for r in routes { try insert.execute(arguments: [r.classPattern, r.territory.rawValue, r.department]) }
+            _ = try Self.appendAudit([audit], in: db)
+        }
+    }
+
+    // MARK: cases
+
+    public func createCase(_ draft: Case, numberPrefix: String, event: CaseEvent, idempotencyKey: String?, audit: AuditRecord) async throws -> (case: Case, created: Bool) {
+        try await database.write { db in
+            if let key = idempotencyKey,
+               let body = try String.fetchOne(db, sql: "SELECT body FROM case_record WHERE reporter = ? AND idempotency_key = ?", arguments: [draft.reporter, key]) {
+                return (try Self.decodeCase(body), false)
+            }
+            let serial = try Int.fetchOne(db, sql: """
+                INSERT INTO case_number (prefix, last_serial) VALUES (?, 1)
+                ON CONFLICT(prefix) DO UPDATE SET last_serial = last_serial + 1 RETURNING last_serial
+                """, arguments: [numberPrefix]) ?? 1
+            var stored = draft
+            stored.number = numberPrefix + "-" + String(repeating: "0", count: max(0, 6 - String(serial).count)) + String(serial)
+            try db.execute(sql: """
+                INSERT INTO case_record (number, status, class_code, grid_code, department, source, reporter, reported_at, running_due_at, warn_at,
+                  longitude, latitude, tracking_hash, idempotency_key, version, body)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')
+                """, arguments: [stored.number, stored.status.rawValue, stored.classCode?.rawValue, stored.gridCode.rawValue, stored.department,
+                                 stored.source.rawValue, stored.reporter, Self.milliseconds(stored.reportedAt), stored.runningDue.map(Self.milliseconds),
+                                 stored.warnAt.map(Self.milliseconds), stored.location.longitude, stored.location.latitude, stored.trackingHash,
+                                 idempotencyKey, stored.version])
+            stored.id = db.lastInsertedRowID
+            try db.execute(sql: "UPDATE case_record SET body = ? WHERE id = ?", arguments: [try Self.encodeCase(stored), stored.id])
+            try Self.insertEvent(event, caseID: stored.id!, in: db)
+            var audit = audit
+            audit.target = "case:" + stored.number
+            _ = try Self.appendAudit([audit], in: db)
+            return (stored, true)
+        }
+    }
+
+    public func updateCases(_ changes: [CaseChange], audit: [AuditRecord]) async throws {
+        try await database.write { db in
+            let update = try db.cachedStatement(sql: """
+                UPDATE case_record SET status = ?, class_code = ?, grid_code = ?, department = ?, running_due_at = ?, warn_at = ?, version = ?, body = ?
+                WHERE id = ? AND version = ?
+                """)
+            for change in changes {
+                let c = change.updated
+                guard let id = c.id else { throw StoreConflict("case \(c.number) has no id: it was never stored") }
+                try update.execute(arguments: [c.status.rawValue, c.classCode?.rawValue, c.gridCode.rawValue, c.department,
+                                               c.runningDue.map(Self.milliseconds), c.warnAt.map(Self.milliseconds), c.version,
+                                               try Self.encodeCase(c), id, change.expectedVersion])
+                if db.changesCount != 1 {
+                    let current = try Int.fetchOne(db, sql: "SELECT version FROM case_record WHERE id = ?", arguments: [id]) ?? 0
+                    throw CaseVersionConflict(number: c.number, expected: change.expectedVersion, current: current)
+                }
+                try db.execute(sql: "DELETE FROM case_assist WHERE case_id = ?", arguments: [id])
+                for task in c.tasks {
+                    try db.execute(sql: "INSERT INTO case_assist (department, case_id) VALUES (?, ?)", arguments: [task.department, id])
+                }
+                try Self.insertEvent(change.event, caseID: id, in: db)
+            }
+            _ = try Self.appendAudit(audit, in: db)
+        }
+    }
+
+    public func storedCase(number: String) async throws -> Case? {
+        try await database.read { db in
+            try String.fetchOne(db, sql: "SELECT body FROM case_record WHERE number = ?", arguments: [number]).map(Self.decodeCase)
+        }
+    }
+
+    public func storedCase(trackingHash: String) async throws -> Case? {
+        try await database.read { db in
+            try String.fetchOne(db, sql: "SELECT body FROM case_record WHERE tracking_hash = ?", arguments: [trackingHash]).map(Self.decodeCase)
+        }
+    }
+
+    private static func conditions(_ q: CaseQuery) -> (String, [DatabaseValue]) {
+        var conditions: [String] = []
+        var arguments: [DatabaseValue] = []
+        if !q.statuses.isEmpty {
+            conditions.append("status IN (" + q.statuses.map { _ in "?" }.joined(separator: ", ") + ")")
+            arguments += q.statuses.map(\.rawValue.databaseValue)
+        }
+        if let prefix = q.classPrefix {
+            conditions.append("class_code >= ? AND class_code < ?")
+            arguments += [prefix.databaseValue, (prefix + ":").databaseValue]
+        }
+        if let territory = q.territory {
+            // Codes nest by prefix; digits sort below ':'.
+            conditions.append("grid_code >= ? AND grid_code < ?")
+            arguments += [territory.shortForm.databaseValue, (territory.shortForm + ":").databaseValue]
+        }
+        if let department = q.department {
+            conditions.append("(department = ? OR id IN (SELECT case_id FROM case_assist WHERE department = ?))")
+            arguments += [department.databaseValue, department.databaseValue]
+        }
+        if let source = q.source { conditions.append("source = ?"); arguments.append(source.rawValue.databaseValue) }
+        if let reporter = q.reporter { conditions.append("reporter = ?"); arguments.append(reporter.databaseValue) }
+        if let at = q.overdueAt { conditions.append("running_due_at < ?"); arguments.append(milliseconds(at).databaseValue) }
+        if let from = q.from { conditions.append("reported_at >= ?"); arguments.append(milliseconds(from).databaseValue) }
+        if let to = q.to { conditions.append("reported_at < ?"); arguments.append(milliseconds(to).databaseValue) }
+        if let before = q.before { conditions.append("id < ?"); arguments.append(before.databaseValue) }
+        return (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "), arguments)
+    }
+
+    public func cases(_ query: CaseQuery) async throws -> [Case] {
+        let (whereClause, arguments) = Self.conditions(query)
+        let bound = StatementArguments(arguments + [query.limit.databaseValue])
+        return try await database.read { db in
+            try String.fetchAll(db, sql: "SELECT body FROM case_record" + whereClause + " ORDER BY id DESC LIMIT ?", arguments: bound).map(Self.decodeCase)
+        }
+    }
+
+    public func caseCount(_ query: CaseQuery) async throws -> Int {
+        let (whereClause, arguments) = Self.conditions(query)
+        let bound = StatementArguments(arguments)
+        return try await database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record" + whereClause, arguments: bound) ?? 0 }
+    }
+
+    public func caseEvents(number: String) async throws -> [CaseEvent] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT e.* FROM case_event e JOIN case_record c ON c.id = e.case_id WHERE c.number = ? ORDER BY e.sequence
+                """, arguments: [number]).map { row in
+                let action: String = row["action"]
+                let status: String = row["status"]
+                guard let a = CaseAction(rawValue: action), let s = CaseStatus(rawValue: status) else {
+                    throw DatabaseError(message: "case_event holds an unknown action or status: \(action) \(status)")
+                }
+                let attachments: String = row["attachments"]
+                let details: String = row["details"]
+                return CaseEvent(sequence: row["sequence"], action: a, actor: row["actor"], time: Self.date(row["time"]), note: row["note"],
+                                 attachments: try JSONDecoder().decode([String].self, from: Data(attachments.utf8)),
+                                 details: try JSONDecoder().decode([String: String].self, from: Data(details.utf8)), status: s)
+            }
+        }
+    }
+
+    public func openCases(classCode: CaseClassCode, within box: BoundingBox, reportedSince since: Date) async throws -> [Case] {
+        let open = CaseStatus.allCases.filter(\.isOpen).map(\.rawValue)
+        let marks = open.map { _ in "?" }.joined(separator: ", ")
+        let arguments = StatementArguments([classCode.rawValue.databaseValue, Self.milliseconds(since).databaseValue]
+            + open.map(\.databaseValue)
+            + [box.minLongitude, box.maxLongitude, box.minLatitude, box.maxLatitude].map(\.databaseValue))
+        return try await database.read { db in
+            try String.fetchAll(db, sql: """
+                SELECT body FROM case_record WHERE class_code = ? AND reported_at >= ? AND status IN (\(marks))
+                  AND longitude BETWEEN ? AND ? AND latitude BETWEEN ? AND ? ORDER BY id
+                """, arguments: arguments).map(Self.decodeCase)
+        }
+    }
+
+    static func insertEvent(_ event: CaseEvent, caseID: Int64, in db: Database) throws {
+        let attachments = String(decoding: try JSONEncoder().encode(event.attachments), as: UTF8.self)
+        let details = String(decoding: try caseEncoder.encode(event.details), as: UTF8.self)
+        try db.cachedStatement(sql: """
+            INSERT INTO case_event (case_id, sequence, action, actor, time, status, note, attachments, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [caseID, event.sequence, event.action.rawValue, event.actor, milliseconds(event.time), event.status.rawValue,
+                                     event.note, attachments, details])
+    }
+
+    static func encodeCase(_ c: Case) throws -> String { String(decoding: try caseEncoder.encode(c), as: UTF8.self) }
+    static func decodeCase(_ body: String) throws -> Case { try caseDecoder.decode(Case.self, from: Data(body.utf8)) }
+}
