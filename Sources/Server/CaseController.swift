@@ -18,10 +18,10 @@ struct CaseController {
         routes.get("dispatch-routes", .permission(.caseRead), use: listRoutes)
         routes.put("dispatch-routes", .permission(.caseConfigure), use: saveRoutes)
         routes.post("cases", .permission(.caseReport), use: report)
-        // Lists and single cases are scoped by the service: territory, department, or one's own reports.
+        // The list is scoped by the service: territory, department, or (without case.read) one's own reports.
         routes.get("cases", .signedIn, use: list)
-        routes.get("cases/{number}", .signedIn, use: show)
-        routes.get("cases/{number}/timeline", .signedIn, use: timeline)
+        routes.get("cases/{number}", .permission(.caseRead), use: show)
+        routes.get("cases/{number}/timeline", .permission(.caseRead), use: timeline)
         routes.post("cases/{number}/contact/reveal", .permission(.personalDataReveal), use: revealContact)
         for action in CaseAction.commands {
             routes.post("cases/{number}/\(action.rawValue)", .permission(action.permission)) { request, context in
@@ -329,11 +329,17 @@ struct CaseController {
 
     // MARK: dictionaries
 
-    struct ClassBody: Codable {
+    struct ClassBody: Encodable {
         var code: String
         var name: String
-        var kind: String?
-        var major: Bool?
+        var kind: String
+        var major: Bool
+        var active: Bool
+        var limits: [String: [String: String]]?
+    }
+
+    struct ClassInput: Decodable {
+        var name: String
         var active: Bool?
         /// `{"normal": {"register": "30m", "dispatch": "30m", "handle": "4h", "inspect": "1h"}, "urgent": {…}}`
         var limits: [String: [String: String]]?
@@ -353,7 +359,7 @@ struct CaseController {
         let codeText = try context.parameters.require("code")
         let code: CaseClassCode
         do { code = try CaseClassCode(codeText) } catch { throw Problem.invalid([.init(field: "code", reason: error.description)]) }
-        let input = try await decodeJSONBody(ClassBody.self, request: request, context: context)
+        let input = try await decodeJSONBody(ClassInput.self, request: request, context: context)
         var limits: [Urgency: [CaseStep: TimeLimit]] = [:]
         for (urgencyText, steps) in input.limits ?? [:] {
             guard let u = Urgency(rawValue: urgencyText) else { throw Problem.invalid([.init(field: "limits.\(urgencyText)", reason: "normal or urgent")]) }

@@ -142,7 +142,7 @@ let matrix: [RouteCase] = {
         RouteCase(method: .post, route: "/api/v1/query/within", policy: .permission(.registryRead), success: .ok) { side, f, _ in
             ("/api/v1/query/within", #"{"circle": {"lat": \#(f.point(side).latitude), "lon": \#(f.point(side).longitude), "radius": 300}, "include": ["people"]}"#)
         },
-    ]
+    ] + caseMatrix
 }()
 
 /// The answer a role (nil: anonymous) must get.
@@ -192,7 +192,7 @@ struct AuthorizationMatrixTests {
         for prefix in ["m", "s"] {
             for role in Role.builtIn {
                 _ = try await accounts.createAccount(.init(username: "\(prefix)-\(role.id)", displayName: role.name, roles: [role.id], territory: f.inside,
-                                                           department: role.needsDepartment ? "区城市管理局" : nil, password: TestAccounts.password), by: console)
+                                                           department: role.needsDepartment ? "urban-management" : nil, password: TestAccounts.password), by: console)
             }
         }
         for side in Side.allCases {

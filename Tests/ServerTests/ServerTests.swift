@@ -61,6 +61,10 @@ actor TinyDistrict {
         let accounts = AccountService(store: store, hasher: PasswordHasher(cost: 4))
         let services = CityBrainServices(store: store, regions: regions, addresses: addresses, layers: layers, accounts: accounts)
         let console = Principal.console("test")
+        try await services.cases.load()
+        let streets = services.regions.territory().regions(level: .street, under: demo.districtCode).map { (code: $0.code, name: $0.name) }
+        for d in DemoDepartments.departments(streets: streets) { try await services.cases.saveDepartment(d, by: console) }
+        try await services.cases.saveRoutes(DemoDepartments.routes(district: demo.districtCode, streets: streets), by: console)
         _ = try await accounts.createAccount(.init(username: "test-admin", displayName: "测试管理员", roles: [Role.districtAdministrator.id],
                                                    territory: demo.districtCode, password: TestAccounts.password), by: console)
         _ = try await accounts.createAccount(.init(username: "test-auditor", displayName: "测试审计员", roles: [Role.auditor.id],

@@ -1,0 +1,264 @@
+import DemoData
+import Foundation
+import GeoKit
+import Governance
+import Hummingbird
+import HummingbirdTesting
+import Server
+import Testing
+
+/// Cases for the authorisation matrix, made per call by the server's console so that every role
+/// meets a case in the status its step needs.
+extension MatrixFixture {
+    static let console = Principal.console("matrix")
+
+    /// The department handler meets his own department's case inside his territory and another
+    /// department's outside it: departments, not territory, decide what a handler sees.
+    func lead(_ side: Side, _ role: String) -> String {
+        role == Role.departmentHandler.id && side == .inside ? "urban-management" : "market-supervision"
+    }
+
+    /// A case in the side's grid taken to `status` (registered, dispatched, handling, handled, closed).
+    func newCase(_ side: Side, _ role: String, upTo status: CaseStatus, reporter: String? = nil, lead: String? = nil, assisting: [String] = [],
+                 contactPhone: String? = nil) async throws -> Case {
+        let cases = services.cases
+        var principal = Self.console
+        if let reporter { principal.username = reporter }
+        var c = try await cases.report(CaseIntake(source: .patrol, classCode: try CaseClassCode("E0102"), description: "矩阵测试案件", location: point(side),
+                                                  contactPhone: contactPhone), by: principal).case
+        let order: [CaseStatus] = [.reported, .registered, .dispatched, .handling, .handled, .closed]
+        func next(_ command: CaseCommand, note: String? = nil) async throws {
+            c = try await cases.perform(command, on: c.number, version: c.version, note: note, by: Self.console)
+        }
+        let target = order.firstIndex(of: status)!
+        if target >= 1 { try await next(.register(classCode: nil, urgency: nil)) }
+        if target >= 2 { try await next(.dispatch(department: lead ?? self.lead(side, role), assisting: assisting, assistingLimit: nil)) }
+        if target >= 3 { try await next(.accept) }
+        if target >= 4 { try await next(.reportHandled, note: "已处置") }
+        if target >= 5 { try await next(.inspect(passed: true)) }
+        return c
+    }
+}
+
+let caseMatrix: [RouteCase] = {
+    typealias Request = @Sendable (Side, MatrixFixture, String) async throws -> (uri: String, body: String?)
+    /// A step on a fresh case: the path's last segment, the status it needs, the body's fields.
+    func step(_ action: CaseAction, _ policy: Permission, from status: CaseStatus, _ fields: String = "",
+              prepare: (@Sendable (Case, MatrixFixture) async throws -> Case)? = nil) -> RouteCase {
+        RouteCase(method: .post, route: "/api/v1/cases/{number}/\(action.rawValue)", policy: .permission(policy), success: .ok, outside: .notFound) { side, f, role in
+            var c = try await f.newCase(side, role, upTo: status)
+            if let prepare { c = try await prepare(c, f) }
+            return ("/api/v1/cases/\(c.number)/\(action.rawValue)", #"{"version": \#(c.version)\#(fields)}"#)
+        }
+    }
+    func fixed(_ uri: String, _ body: String? = nil) -> Request { { _, _, _ in (uri, body) } }
+    return [
+        RouteCase(method: .get, route: "/api/v1/case-classes", policy: .signedIn, success: .ok, request: fixed("/api/v1/case-classes")),
+        RouteCase(method: .put, route: "/api/v1/case-classes/{code}", policy: .permission(.caseConfigure), success: .ok,
+                  request: fixed("/api/v1/case-classes/E0798", #"{"name": "高空抛物", "limits": {"normal": {"register": "30m", "dispatch": "30m", "handle": "2d", "inspect": "1h"}, "urgent": {"register": "10m", "dispatch": "10m", "handle": "4h", "inspect": "30m"}}}"#)),
+        RouteCase(method: .get, route: "/api/v1/calendar", policy: .signedIn, success: .ok, request: fixed("/api/v1/calendar?year=2026")),
+        RouteCase(method: .put, route: "/api/v1/calendar/{day}", policy: .permission(.caseConfigure), success: .ok,
+                  request: fixed("/api/v1/calendar/2030-01-01", #"{"kind": "holiday", "name": "元旦"}"#)),
+        RouteCase(method: .get, route: "/api/v1/departments", policy: .signedIn, success: .ok, request: fixed("/api/v1/departments")),
+        RouteCase(method: .put, route: "/api/v1/departments/{code}", policy: .permission(.caseConfigure), success: .ok,
+                  request: fixed("/api/v1/departments/matrix-office", #"{"name": "矩阵测试办公室"}"#)),
+        RouteCase(method: .get, route: "/api/v1/dispatch-routes", policy: .permission(.caseRead), success: .ok, request: fixed("/api/v1/dispatch-routes")),
+        RouteCase(method: .put, route: "/api/v1/dispatch-routes", policy: .permission(.caseConfigure), success: .ok) { _, f, _ in
+            // The table as it is: the matrix must not change the routing other tests rely on.
+            let items = try await f.services.store.dispatchRoutes().map { #"{"classPattern": "\#($0.classPattern)", "territory": "\#($0.territory)", "department": "\#($0.department)"}"# }
+            return ("/api/v1/dispatch-routes", #"{"items": [\#(items.joined(separator: ","))]}"#)
+        },
+        RouteCase(method: .post, route: "/api/v1/cases", policy: .permission(.caseReport), success: .created, outside: .badRequest) { side, f, _ in
+            ("/api/v1/cases", #"{"classCode": "E0102", "description": "路口暴露垃圾", "location": {"longitude": \#(f.point(side).longitude), "latitude": \#(f.point(side).latitude)}}"#)
+        },
+        RouteCase(method: .get, route: "/api/v1/cases", policy: .signedIn, success: .ok, request: fixed("/api/v1/cases?limit=5")),
+        RouteCase(method: .get, route: "/api/v1/cases/{number}", policy: .permission(.caseRead), success: .ok, outside: .notFound) { side, f, role in
+            ("/api/v1/cases/\(try await f.newCase(side, role, upTo: .dispatched).number)", nil)
+        },
+        RouteCase(method: .get, route: "/api/v1/cases/{number}/timeline", policy: .permission(.caseRead), success: .ok, outside: .notFound) { side, f, role in
+            ("/api/v1/cases/\(try await f.newCase(side, role, upTo: .dispatched).number)/timeline", nil)
+        },
+        RouteCase(method: .post, route: "/api/v1/cases/{number}/contact/reveal", policy: .permission(.personalDataReveal), success: .ok, outside: .notFound) { side, f, role in
+            let c = try await f.newCase(side, role, upTo: .registered, contactPhone: "13812345678")
+            return ("/api/v1/cases/\(c.number)/contact/reveal", #"{"purpose": "12345回访"}"#)
+        },
+        step(.register, .caseRegister, from: .reported),
+        step(.reject, .caseRegister, from: .reported, #", "reason": "非本系统受理范围""#),
+        RouteCase(method: .post, route: "/api/v1/cases/{number}/merge", policy: .permission(.caseRegister), success: .ok, outside: .notFound) { side, f, role in
+            let original = try await f.newCase(side, role, upTo: .registered)
+            let duplicate = try await f.newCase(side, role, upTo: .reported)
+            return ("/api/v1/cases/\(duplicate.number)/merge", #"{"version": \#(duplicate.version), "into": "\#(original.number)"}"#)
+        },
+        step(.dispatch, .caseDispatch, from: .registered, #", "department": "urban-management", "assisting": ["fire-rescue"]"#),
+        step(.accept, .caseHandle, from: .dispatched),
+        step(.return, .caseHandle, from: .dispatched, #", "reason": "不属于本部门职责""#),
+        step(.requestExtension, .caseHandle, from: .handling, #", "limit": "4h", "reason": "需协调产权单位""#),
+        step(.decideExtension, .caseSupervise, from: .handling, #", "approved": true"#) { c, f in
+            try await f.services.cases.perform(.requestExtension(limit: .hours(2), reason: "需协调"), on: c.number, version: c.version, by: MatrixFixture.console)
+        },
+        step(.suspend, .caseSupervise, from: .registered, #", "reason": "等待上级意见""#),
+        step(.resume, .caseSupervise, from: .registered) { c, f in
+            try await f.services.cases.perform(.suspend(reason: "等待"), on: c.number, version: c.version, by: MatrixFixture.console)
+        },
+        RouteCase(method: .post, route: "/api/v1/cases/{number}/complete-task", policy: .permission(.caseHandle), success: .ok, outside: .notFound) { side, f, role in
+            let helper = f.lead(side, role)
+            let c = try await f.newCase(side, role, upTo: .dispatched, lead: "housing-construction", assisting: [helper])
+            return ("/api/v1/cases/\(c.number)/complete-task", #"{"version": \#(c.version), "department": "\#(helper)", "note": "协办完成"}"#)
+        },
+        step(.reportHandled, .caseHandle, from: .handling, #", "note": "已清运完毕""#),
+        step(.inspect, .caseInspect, from: .handled, #", "passed": true"#),
+        RouteCase(method: .post, route: "/api/v1/cases/{number}/evaluate", policy: .permission(.caseEvaluate), success: .ok, outside: .notFound) { side, f, role in
+            // The reporter rates: inside, the caller's own report; outside, someone else's.
+            let c = try await f.newCase(side, role, upTo: .closed, reporter: side == .inside ? "m-\(role)" : "matrix-reporter")
+            return ("/api/v1/cases/\(c.number)/evaluate", #"{"version": \#(c.version), "satisfaction": 4}"#)
+        },
+        step(.remind, .caseSupervise, from: .registered, #", "note": "请尽快派遣""#),
+    ]
+}()
+
+@Suite("Case API")
+struct CaseAPITests {
+    /// Logs in as one of the shared district's "s-" accounts (territory: the inside community).
+    static func session(_ client: any TestClientProtocol, _ role: Role) async throws -> HTTPFields {
+        let login = try await AuthorizationMatrixTests.login(client, "s-\(role.id)")
+        return [.cookie: login.cookie, .init("X-CSRF-Token")!: login.csrf, .contentType: "application/json"]
+    }
+
+    static func post(_ client: any TestClientProtocol, _ uri: String, _ headers: HTTPFields, _ body: String) async throws -> (HTTPResponse.Status, JSONObject) {
+        try await client.execute(uri: uri, method: .post, headers: headers, body: ByteBuffer(string: body)) { response in
+            (response.status, try json(response))
+        }
+    }
+
+    @Test("a grid worker's report goes around the loop through the API, each step by its role, with the timeline and the audit trail")
+    func journey() async throws {
+        let f = try await AuthorizationMatrixTests.fixture()
+        let app = Application(router: buildRouter(services: f.services))
+        try await app.test(.router) { client in
+            let gridWorker = try await Self.session(client, .gridWorker)
+            let dispatcher = try await Self.session(client, .dispatcher)
+            let handler = try await Self.session(client, .departmentHandler)
+            let p = f.point(.inside)
+            // 07:50 the grid worker reports rubbish at a lane corner.
+            var (status, body) = try await Self.post(client, "/api/v1/cases", gridWorker.with("Idempotency-Key", "patrol-0750"),
+                #"{"source": "patrol", "classCode": "E0102", "description": "巷口暴露垃圾", "location": {"longitude": \#(p.longitude), "latitude": \#(p.latitude)}}"#)
+            #expect(status == .created)
+            let number = try #require(body["case"]?.objectValue?["number"]?.stringValue)
+            #expect(number.hasPrefix(String(f.insideGrid.code.rawValue.prefix(6)) + "-"))
+            #expect(body["case"]?.objectValue?["gridCode"]?.stringValue == f.insideGrid.code.rawValue)
+            #expect(body["case"]?.objectValue?["status"]?.stringValue == "reported")
+            #expect(body["case"]?.objectValue?["due"]?.objectValue?["register"] != nil)
+            // The phone retried: the same case, not a second one.
+            (status, body) = try await Self.post(client, "/api/v1/cases", gridWorker.with("Idempotency-Key", "patrol-0750"),
+                #"{"source": "patrol", "classCode": "E0102", "description": "巷口暴露垃圾", "location": {"longitude": \#(p.longitude), "latitude": \#(p.latitude)}}"#)
+            #expect(status == .ok && body["case"]?.objectValue?["number"]?.stringValue == number)
+            // A second report of the same pile is proposed for merging.
+            (status, body) = try await Self.post(client, "/api/v1/cases", gridWorker,
+                #"{"classCode": "E0102", "description": "又见垃圾", "location": {"longitude": \#(p.longitude + 0.0001), "latitude": \#(p.latitude)}}"#)
+            #expect(body["case"]?.objectValue?["possibleDuplicates"]?.arrayValue?.contains(.string(number)) == true)
+
+            // The grid worker cannot register; the dispatcher registers and sees the proposed department.
+            (status, _) = try await Self.post(client, "/api/v1/cases/\(number)/register", gridWorker, #"{"version": 1}"#)
+            #expect(status == .forbidden)
+            (status, body) = try await Self.post(client, "/api/v1/cases/\(number)/register", dispatcher, #"{"version": 1}"#)
+            #expect(status == .ok && body["status"]?.stringValue == "registered")
+            #expect(body["proposedDepartments"]?.arrayValue?.first?.stringValue == "urban-management")
+            #expect(body["allowedActions"]?.arrayValue?.map { $0.stringValue } == ["dispatch", "reject", "merge", "suspend", "remind"])
+            // Dispatching from an old version is refused with the current one.
+            (status, body) = try await Self.post(client, "/api/v1/cases/\(number)/dispatch", dispatcher, #"{"version": 1, "department": "urban-management"}"#)
+            #expect(status == .conflict && body["currentVersion"]?.doubleValue == 2)
+            (status, body) = try await Self.post(client, "/api/v1/cases/\(number)/dispatch", dispatcher, #"{"version": 2, "department": "no-such-bureau"}"#)
+            #expect(status == .badRequest && body["errors"]?.arrayValue?.first?.objectValue?["field"]?.stringValue == "department")
+            (status, body) = try await Self.post(client, "/api/v1/cases/\(number)/dispatch", dispatcher, #"{"version": 2, "department": "urban-management"}"#)
+            #expect(status == .ok && body["department"]?.stringValue == "urban-management" && body["due"]?.objectValue?["handle"] != nil)
+            // A step the status does not allow: 409 with the steps it does allow.
+            (status, body) = try await Self.post(client, "/api/v1/cases/\(number)/inspect", gridWorker, #"{"version": 3, "passed": true}"#)
+            #expect(status == .conflict)
+            #expect(body["allowedActions"]?.arrayValue?.map { $0.stringValue } == ["accept", "return", "complete-task", "suspend", "remind"])
+            // The department accepts and reports back; the grid worker re-inspects and closes.
+            (status, _) = try await Self.post(client, "/api/v1/cases/\(number)/accept", handler, #"{"version": 3}"#)
+            #expect(status == .ok)
+            (status, body) = try await Self.post(client, "/api/v1/cases/\(number)/report-handled", handler, #"{"version": 4}"#)
+            #expect(status == .badRequest && body["errors"]?.arrayValue?.first?.objectValue?["field"]?.stringValue == "note")
+            (status, _) = try await Self.post(client, "/api/v1/cases/\(number)/report-handled", handler, #"{"version": 4, "note": "已清运"}"#)
+            #expect(status == .ok)
+            (status, body) = try await Self.post(client, "/api/v1/cases/\(number)/inspect", gridWorker, #"{"version": 5, "passed": true, "note": "现场已干净"}"#)
+            #expect(status == .ok && body["status"]?.stringValue == "closed")
+
+            // The timeline shows every step with its actor.
+            let timeline = try await client.execute(uri: "/api/v1/cases/\(number)/timeline", method: .get, headers: dispatcher) { try json($0) }
+            let events = timeline["events"]?.arrayValue?.compactMap(\.objectValue) ?? []
+            #expect(events.map { $0["action"]?.stringValue ?? "" } == ["report", "register", "dispatch", "accept", "report-handled", "inspect"])
+            #expect(events.map { $0["actor"]?.stringValue ?? "" } == ["s-grid-worker", "s-dispatcher", "s-dispatcher", "s-department-handler", "s-department-handler", "s-grid-worker"])
+            #expect(events[4]["note"]?.stringValue == "已清运")
+            // And the audit trail has each step.
+            let audit = try await f.services.store.auditEntries(matching: AuditQuery(target: "case:" + number, limit: 20))
+            #expect(Set(audit.map(\.record.action)) == ["case.report", "case.register", "case.dispatch", "case.accept", "case.report-handled", "case.inspect"])
+        }
+    }
+
+    @Test("lists are filtered and scoped: territory for most, the department for handlers, one's own reports for citizens")
+    func scopedLists() async throws {
+        let f = try await AuthorizationMatrixTests.fixture()
+        let inside = try await f.newCase(.inside, "test", upTo: .registered)
+        let outside = try await f.newCase(.outside, "test", upTo: .registered)
+        let handled = try await f.newCase(.outside, Role.departmentHandler.id, upTo: .handling, lead: "urban-management")
+        let own = try await f.newCase(.inside, "test", upTo: .reported, reporter: "s-citizen")
+        let app = Application(router: buildRouter(services: f.services))
+        try await app.test(.router) { client in
+            func numbers(_ role: Role, _ query: String) async throws -> Set<String> {
+                let headers = try await Self.session(client, role)
+                return try await client.execute(uri: "/api/v1/cases?limit=500&" + query, method: .get, headers: headers) { response in
+                    #expect(response.status == .ok, "\(role.id) \(query): \(response.status)")
+                    return Set(try json(response)["items"]?.arrayValue?.compactMap { $0.objectValue?["number"]?.stringValue } ?? [])
+                }
+            }
+            let dispatcherSees = try await numbers(.dispatcher, "status=registered")
+            #expect(dispatcherSees.contains(inside.number) && !dispatcherSees.contains(outside.number))
+            let handlerSees = try await numbers(.departmentHandler, "")
+            #expect(handlerSees.contains(handled.number) && !handlerSees.contains(inside.number))
+            let citizenSees = try await numbers(.citizen, "")
+            #expect(citizenSees.contains(own.number) && !citizenSees.contains(inside.number))
+            #expect(try await numbers(.dispatcher, "status=handling").isDisjoint(with: [inside.number, outside.number]))
+            // The territory filter cannot leave one's own territory.
+            let headers = try await Self.session(client, .dispatcher)
+            try await client.execute(uri: "/api/v1/cases?territory=\(f.outside)", method: .get, headers: headers) { #expect($0.status == .notFound) }
+            try await client.execute(uri: "/api/v1/cases?status=closedd&class=X01&limit=0", method: .get, headers: headers) { response in
+                #expect(response.status == .badRequest)
+                let fields = try json(response)["errors"]?.arrayValue?.compactMap { $0.objectValue?["field"]?.stringValue }
+                #expect(fields == ["status", "class", "limit"])
+            }
+        }
+    }
+
+    @Test("concurrent dispatchers cannot both take the same step")
+    func concurrentSteps() async throws {
+        let f = try await AuthorizationMatrixTests.fixture()
+        let c = try await f.newCase(.inside, "test", upTo: .registered)
+        let outcomes = try await withThrowingTaskGroup(of: Bool.self) { group in
+            for department in ["urban-management", "market-supervision", "fire-rescue", "health"] {
+                group.addTask {
+                    do {
+                        _ = try await f.services.cases.perform(.dispatch(department: department, assisting: [], assistingLimit: nil), on: c.number,
+                                                               version: c.version, by: MatrixFixture.console)
+                        return true
+                    } catch is CaseVersionConflict {
+                        return false
+                    }
+                }
+            }
+            return try await group.reduce(into: [Bool]()) { $0.append($1) }
+        }
+        #expect(outcomes.filter { $0 }.count == 1)
+        let events = try await f.services.store.caseEvents(number: c.number)
+        #expect(events.filter { $0.action == .dispatch }.count == 1)
+    }
+}
+
+extension HTTPFields {
+    func with(_ name: String, _ value: String) -> HTTPFields {
+        var copy = self
+        copy[.init(name)!] = value
+        return copy
+    }
+}
