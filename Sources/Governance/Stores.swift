@@ -257,16 +257,35 @@ public struct StoreConflict: Error, CustomStringConvertible {
     public var description: String { reason }
 }
 
-/// A change to one case, applied only if the stored case is still at `expectedVersion`.
+/// A change to one case, applied only if the stored case is still `previous` (same version). The
+/// store moves the KPI read model from `previous`'s contribution to `updated`'s.
 public struct CaseChange: Sendable {
+    public var previous: Case
     public var updated: Case
-    public var expectedVersion: Int
     public var event: CaseEvent
 
-    public init(updated: Case, expectedVersion: Int, event: CaseEvent) {
+    public init(previous: Case, updated: Case, event: CaseEvent) {
+        self.previous = previous
         self.updated = updated
-        self.expectedVersion = expectedVersion
         self.event = event
+    }
+
+    public var expectedVersion: Int { previous.version }
+}
+
+/// Whose KPIs: a region (and everything in it), a department (as lead), or a grid worker's grids.
+public enum KPIScope: Sendable, Hashable {
+    case region(RegionCode)
+    case department(String)
+    case grids([RegionCode])
+
+    /// The read model's scope keys to add up.
+    public var keys: [String] {
+        switch self {
+        case .region(let r): [CaseKPI.regionScope(r)]
+        case .department(let d): [CaseKPI.departmentScope(d)]
+        case .grids(let g): g.map(CaseKPI.regionScope)
+        }
     }
 }
 
@@ -283,6 +302,10 @@ public struct CaseQuery: Sendable, Hashable {
     public var reporter: String?
     /// Open cases whose running step is past its deadline at `overdueAt`.
     public var overdueAt: Date?
+    /// Open cases whose running step is past its warning mark (yellow or red) at `warnedAt`.
+    public var warnedAt: Date?
+    /// Earliest running deadline first (a supervision queue) instead of newest first; no cursor.
+    public var byDeadline = false
     /// Reported at or after / before.
     public var from: Date?
     public var to: Date?
@@ -307,7 +330,7 @@ public protocol CaseStore: Sendable {
     /// Replaces the whole routing table.
     func saveDispatchRoutes(_ routes: [DispatchRoute], audit: AuditRecord) async throws
 
-    /// Stores a new case with its first timeline entry and audit record, numbering it
+    /// Stores a new case with its first timeline entry, its KPI contribution and audit record, numbering it
     /// `<prefix>-<serial of 6 digits>` (`prefix`: district and local day). With an idempotency
     /// key already used by the same reporter, nothing is written and the stored case is returned
     /// with `created` false.
@@ -323,4 +346,15 @@ public protocol CaseStore: Sendable {
     func caseEvents(number: String) async throws -> [CaseEvent]
     /// Open cases of the class reported since `since` inside the box (duplicate candidates).
     func openCases(classCode: CaseClassCode, within box: BoundingBox, reportedSince since: Date) async throws -> [Case]
+    /// Cases whose ``Case/nextAlertAt`` has come, earliest first.
+    func casesNeedingSupervision(at time: Date, limit: Int) async throws -> [Case]
+    /// Cases whose timeline shows the attachment.
+    func cases(withAttachment hash: String) async throws -> [Case]
+    /// The read model summed over the scope keys and the days `from` ..< `to`.
+    func kpiCounters(scopes: [String], from: CivilDay, to: CivilDay) async throws -> KPICounters
+    /// What the read model counts as due in `from` ..< `to` but is not due yet at `now`: open
+    /// cases whose handling or closing deadline is still ahead (handleDue, closeDue, reworked, extended).
+    func kpiNotYetDue(_ scope: KPIScope, from: Date, to: Date, now: Date) async throws -> KPICounters
+    /// Recomputes the read model from every case (after a bulk load); returns the cases counted.
+    func rebuildCaseKPIs() async throws -> Int
 }

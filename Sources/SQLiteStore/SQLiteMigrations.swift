@@ -273,6 +273,11 @@ enum SQLiteMigrations {
                   reported_at INTEGER NOT NULL,
                   running_due_at INTEGER,
                   warn_at INTEGER,
+                  -- Supervision's next look at the case (NULL: nothing due).
+                  next_alert_at INTEGER,
+                  -- The handling and closing deadlines: the KPIs leave out open cases not yet due.
+                  handle_due_at INTEGER,
+                  close_due_at INTEGER,
                   longitude REAL NOT NULL,
                   latitude REAL NOT NULL,
                   tracking_hash TEXT UNIQUE,
@@ -286,6 +291,39 @@ enum SQLiteMigrations {
                 CREATE INDEX case_class_reported ON case_record(class_code, reported_at);
                 CREATE INDEX case_department ON case_record(department, id);
                 CREATE INDEX case_reporter ON case_record(reporter, id);
+                CREATE INDEX case_next_alert ON case_record(next_alert_at) WHERE next_alert_at IS NOT NULL;
+                CREATE INDEX case_handle_due ON case_record(handle_due_at) WHERE handle_due_at IS NOT NULL;
+                CREATE INDEX case_close_due ON case_record(close_due_at) WHERE close_due_at IS NOT NULL;
+                -- Which cases show an attachment (who may read it).
+                CREATE TABLE case_attachment (
+                  hash TEXT NOT NULL,
+                  case_id INTEGER NOT NULL REFERENCES case_record(id),
+                  PRIMARY KEY (hash, case_id)
+                ) WITHOUT ROWID;
+                -- The KPI read model: counters per scope (r:<region>, d:<department>) and local day
+                -- (days since 1970-01-01, UTC+8), kept up to date in the transaction of each change.
+                CREATE TABLE case_kpi_day (
+                  scope TEXT NOT NULL,
+                  day INTEGER NOT NULL,
+                  reported INTEGER NOT NULL DEFAULT 0,
+                  decided INTEGER NOT NULL DEFAULT 0,
+                  decided_on_time INTEGER NOT NULL DEFAULT 0,
+                  dispatched INTEGER NOT NULL DEFAULT 0,
+                  dispatched_accurate INTEGER NOT NULL DEFAULT 0,
+                  handle_due INTEGER NOT NULL DEFAULT 0,
+                  handled_on_time INTEGER NOT NULL DEFAULT 0,
+                  close_due INTEGER NOT NULL DEFAULT 0,
+                  closed INTEGER NOT NULL DEFAULT 0,
+                  closed_on_time INTEGER NOT NULL DEFAULT 0,
+                  reworked INTEGER NOT NULL DEFAULT 0,
+                  extended INTEGER NOT NULL DEFAULT 0,
+                  handled INTEGER NOT NULL DEFAULT 0,
+                  handling_seconds INTEGER NOT NULL DEFAULT 0,
+                  evaluated INTEGER NOT NULL DEFAULT 0,
+                  satisfied INTEGER NOT NULL DEFAULT 0,
+                  satisfaction_sum INTEGER NOT NULL DEFAULT 0,
+                  PRIMARY KEY (scope, day)
+                ) WITHOUT ROWID;
                 -- Assisting departments of joint handling, for "my department's cases".
                 CREATE TABLE case_assist (
                   department TEXT NOT NULL,

@@ -107,14 +107,16 @@ extension SQLiteStore {
             stored.number = numberPrefix + "-" + String(repeating: "0", count: max(0, 6 - String(serial).count)) + String(serial)
             try db.execute(sql: """
                 INSERT INTO case_record (number, status, class_code, grid_code, department, source, reporter, reported_at, running_due_at, warn_at,
-                  longitude, latitude, tracking_hash, idempotency_key, version, body)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')
+                  next_alert_at, handle_due_at, close_due_at, longitude, latitude, tracking_hash, idempotency_key, version, body)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')
                 """, arguments: [stored.number, stored.status.rawValue, stored.classCode?.rawValue, stored.gridCode.rawValue, stored.department,
                                  stored.source.rawValue, stored.reporter, Self.milliseconds(stored.reportedAt), stored.runningDue.map(Self.milliseconds),
-                                 stored.warnAt.map(Self.milliseconds), stored.location.longitude, stored.location.latitude, stored.trackingHash,
+                                 stored.warnAt.map(Self.milliseconds), stored.nextAlertAt.map(Self.milliseconds), stored.due[.handle].map(Self.milliseconds),
+                                 stored.closeDueAt.map(Self.milliseconds), stored.location.longitude, stored.location.latitude, stored.trackingHash,
                                  idempotencyKey, stored.version])
             stored.id = db.lastInsertedRowID
             try db.execute(sql: "UPDATE case_record SET body = ? WHERE id = ?", arguments: [try Self.encodeCase(stored), stored.id])
+            try Self.applyKPI(CaseKPI.deltas(from: nil, to: stored), in: db)
             try Self.insertEvent(event, caseID: stored.id!, in: db)
             var audit = audit
             audit.target = "case:" + stored.number
@@ -126,14 +128,16 @@ extension SQLiteStore {
     public func updateCases(_ changes: [CaseChange], audit: [AuditRecord]) async throws {
         try await database.write { db in
             let update = try db.cachedStatement(sql: """
-                UPDATE case_record SET status = ?, class_code = ?, grid_code = ?, department = ?, running_due_at = ?, warn_at = ?, version = ?, body = ?
+                UPDATE case_record SET status = ?, class_code = ?, grid_code = ?, department = ?, running_due_at = ?, warn_at = ?, next_alert_at = ?,
+                  handle_due_at = ?, close_due_at = ?, version = ?, body = ?
                 WHERE id = ? AND version = ?
                 """)
             for change in changes {
                 let c = change.updated
                 guard let id = c.id else { throw StoreConflict("case \(c.number) has no id: it was never stored") }
                 try update.execute(arguments: [c.status.rawValue, c.classCode?.rawValue, c.gridCode.rawValue, c.department,
-                                               c.runningDue.map(Self.milliseconds), c.warnAt.map(Self.milliseconds), c.version,
+                                               c.runningDue.map(Self.milliseconds), c.warnAt.map(Self.milliseconds), c.nextAlertAt.map(Self.milliseconds),
+                                               c.due[.handle].map(Self.milliseconds), c.closeDueAt.map(Self.milliseconds), c.version,
                                                try Self.encodeCase(c), id, change.expectedVersion])
                 if db.changesCount != 1 {
                     let current = try Int.fetchOne(db, sql: "SELECT version FROM case_record WHERE id = ?", arguments: [id]) ?? 0
@@ -144,6 +148,7 @@ extension SQLiteStore {
                     try db.execute(sql: "INSERT INTO case_assist (department, case_id) VALUES (?, ?)", arguments: [task.department, id])
                 }
                 try Self.insertEvent(change.event, caseID: id, in: db)
+                try Self.applyKPI(CaseKPI.deltas(from: change.previous, to: c), in: db)
             }
             _ = try Self.appendAudit(audit, in: db)
         }
@@ -184,9 +189,13 @@ extension SQLiteStore {
         if let source = q.source { conditions.append("source = ?"); arguments.append(source.rawValue.databaseValue) }
         if let reporter = q.reporter { conditions.append("reporter = ?"); arguments.append(reporter.databaseValue) }
         if let at = q.overdueAt { conditions.append("running_due_at < ?"); arguments.append(milliseconds(at).databaseValue) }
+        if let at = q.warnedAt {
+            conditions.append("running_due_at IS NOT NULL AND warn_at <= ?")
+            arguments.append(milliseconds(at).databaseValue)
+        }
         if let from = q.from { conditions.append("reported_at >= ?"); arguments.append(milliseconds(from).databaseValue) }
         if let to = q.to { conditions.append("reported_at < ?"); arguments.append(milliseconds(to).databaseValue) }
-        if let before = q.before { conditions.append("id < ?"); arguments.append(before.databaseValue) }
+        if let before = q.before, !q.byDeadline { conditions.append("id < ?"); arguments.append(before.databaseValue) }
         return (conditions.isEmpty ? "" : " WHERE " + conditions.joined(separator: " AND "), arguments)
     }
 
@@ -194,7 +203,8 @@ extension SQLiteStore {
         let (whereClause, arguments) = Self.conditions(query)
         let bound = StatementArguments(arguments + [query.limit.databaseValue])
         return try await database.read { db in
-            try String.fetchAll(db, sql: "SELECT body FROM case_record" + whereClause + " ORDER BY id DESC LIMIT ?", arguments: bound).map(Self.decodeCase)
+            try String.fetchAll(db, sql: "SELECT body FROM case_record" + whereClause + (query.byDeadline ? " ORDER BY running_due_at, id" : " ORDER BY id DESC")
+                                + " LIMIT ?", arguments: bound).map(Self.decodeCase)
         }
     }
 
@@ -244,6 +254,106 @@ extension SQLiteStore {
             INSERT INTO case_event (case_id, sequence, action, actor, time, status, note, attachments, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [caseID, event.sequence, event.action.rawValue, event.actor, milliseconds(event.time), event.status.rawValue,
                                      event.note, attachments, details])
+        for hash in event.attachments {
+            try db.cachedStatement(sql: "INSERT OR IGNORE INTO case_attachment (hash, case_id) VALUES (?, ?)").execute(arguments: [hash, caseID])
+        }
+    }
+
+    // MARK: KPI read model
+
+    /// Column names in the order of ``KPICounters/fieldNames``.
+    static let kpiColumns = ["reported", "decided", "decided_on_time", "dispatched", "dispatched_accurate", "handle_due", "handled_on_time", "close_due",
+                             "closed", "closed_on_time", "reworked", "extended", "handled", "handling_seconds", "evaluated", "satisfied", "satisfaction_sum"]
+
+    static func applyKPI(_ deltas: [KPIDelta], in db: Database) throws {
+        guard !deltas.isEmpty else { return }
+        let statement = try db.cachedStatement(sql: "INSERT INTO case_kpi_day (scope, day, " + kpiColumns.joined(separator: ", ") + ") VALUES (?, ?, "
+            + kpiColumns.map { _ in "?" }.joined(separator: ", ") + ") ON CONFLICT(scope, day) DO UPDATE SET "
+            + kpiColumns.map { "\($0) = \($0) + excluded.\($0)" }.joined(separator: ", "))
+        for d in deltas {
+            try statement.execute(arguments: StatementArguments([d.scope.databaseValue, d.day.daysSinceEpoch.databaseValue] + d.counters.values.map(\.databaseValue)))
+        }
+    }
+
+    public func kpiCounters(scopes: [String], from: CivilDay, to: CivilDay) async throws -> KPICounters {
+        guard !scopes.isEmpty else { return KPICounters() }
+        let sql = "SELECT " + Self.kpiColumns.map { "coalesce(sum(\($0)), 0)" }.joined(separator: ", ") + " FROM case_kpi_day WHERE scope IN ("
+            + scopes.map { _ in "?" }.joined(separator: ", ") + ") AND day >= ? AND day < ?"
+        let arguments = StatementArguments(scopes.map(\.databaseValue) + [from.daysSinceEpoch.databaseValue, to.daysSinceEpoch.databaseValue])
+        return try await database.read { db in
+            guard let row = try Row.fetchOne(db, sql: sql, arguments: arguments) else { return KPICounters() }
+            return KPICounters(values: (0..<Self.kpiColumns.count).map { row[$0] as Int })
+        }
+    }
+
+    public func kpiNotYetDue(_ scope: KPIScope, from: Date, to: Date, now: Date) async throws -> KPICounters {
+        guard to > now else { return KPICounters() }
+        let start = Self.milliseconds(max(from, now)), end = Self.milliseconds(to)
+        let condition: String
+        let arguments: [DatabaseValue]
+        switch scope {
+        case .region(let r):
+            condition = "grid_code >= ? AND grid_code < ?"
+            arguments = [r.shortForm.databaseValue, (r.shortForm + ":").databaseValue]
+        case .department(let d):
+            condition = "department = ?"
+            arguments = [d.databaseValue]
+        case .grids(let grids):
+            guard !grids.isEmpty else { return KPICounters() }
+            condition = "grid_code IN (" + grids.map { _ in "?" }.joined(separator: ", ") + ")"
+            arguments = grids.map(\.rawValue.databaseValue)
+        }
+        let bound = StatementArguments(arguments + [start.databaseValue, end.databaseValue])
+        return try await database.read { db in
+            var k = KPICounters()
+            k.handleDue = try Int.fetchOne(db, sql: """
+                SELECT count(*) FROM case_record WHERE \(condition) AND handle_due_at > ? AND handle_due_at < ?
+                  AND status IN ('dispatched', 'handling', 'suspended')
+                """, arguments: bound) ?? 0
+            if let row = try Row.fetchOne(db, sql: """
+                SELECT count(*), coalesce(sum(json_extract(body, '$.reworks') > 0), 0), coalesce(sum(json_extract(body, '$.extensions') > 0), 0)
+                FROM case_record WHERE \(condition) AND close_due_at > ? AND close_due_at < ?
+                  AND status NOT IN ('closed', 'evaluated', 'rejected', 'merged')
+                """, arguments: bound) {
+                k.closeDue = row[0]
+                k.reworked = row[1]
+                k.extended = row[2]
+            }
+            return k
+        }
+    }
+
+    public func rebuildCaseKPIs() async throws -> Int {
+        try await database.write { db in
+            try db.execute(sql: "DELETE FROM case_kpi_day")
+            var totals: [String: [CivilDay: KPICounters]] = [:]
+            var count = 0
+            let cursor = try String.fetchCursor(db, sql: "SELECT body FROM case_record")
+            while let body = try cursor.next() {
+                let c = try Self.decodeCase(body)
+                let contributions = CaseKPI.contributions(of: c)
+                for scope in CaseKPI.scopes(of: c) {
+                    for (day, k) in contributions { totals[scope, default: [:]][day, default: KPICounters()] += k }
+                }
+                count += 1
+            }
+            try Self.applyKPI(totals.flatMap { scope, days in days.map { KPIDelta(scope: scope, day: $0.key, counters: $0.value) } }, in: db)
+            return count
+        }
+    }
+
+    public func casesNeedingSupervision(at time: Date, limit: Int) async throws -> [Case] {
+        try await database.read { db in
+            try String.fetchAll(db, sql: "SELECT body FROM case_record WHERE next_alert_at <= ? ORDER BY next_alert_at LIMIT ?",
+                                arguments: [Self.milliseconds(time), limit]).map(Self.decodeCase)
+        }
+    }
+
+    public func cases(withAttachment hash: String) async throws -> [Case] {
+        try await database.read { db in
+            try String.fetchAll(db, sql: "SELECT c.body FROM case_attachment a JOIN case_record c ON c.id = a.case_id WHERE a.hash = ? ORDER BY c.id",
+                                arguments: [hash]).map(Self.decodeCase)
+        }
     }
 
     static func encodeCase(_ c: Case) throws -> String { String(decoding: try caseEncoder.encode(c), as: UTF8.self) }

@@ -89,7 +89,7 @@ public func buildApplication(services: CityBrainServices, configuration: ServerC
     Application(
         router: buildRouter(services: services, configuration: configuration, logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "CityBrain"),
-        services: [RegionRefreshService(regions: services.regions, logger: logger)],
+        services: [RegionRefreshService(regions: services.regions, logger: logger), SupervisionService(cases: services.cases, logger: logger)],
         logger: logger)
 }
 

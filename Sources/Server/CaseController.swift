@@ -23,6 +23,8 @@ struct CaseController {
         routes.get("cases/{number}", .permission(.caseRead), use: show)
         routes.get("cases/{number}/timeline", .permission(.caseRead), use: timeline)
         routes.post("cases/{number}/contact/reveal", .permission(.personalDataReveal), use: revealContact)
+        routes.get("supervision", .permission(.caseSupervise), use: supervision)
+        routes.get("kpis", .permission(.kpiRead), use: kpis)
         for action in CaseAction.commands {
             routes.post("cases/{number}/\(action.rawValue)", .permission(action.permission)) { request, context in
                 try await perform(action, request: request, context: context)
@@ -218,7 +220,7 @@ struct CaseController {
         case .inspect: return .inspect(passed: try need(b.passed, "passed", "true closes the case, false sends it back for rework"))
         case .evaluate: return .evaluate(satisfaction: try need(b.satisfaction, "satisfaction", "1 to 5"))
         case .remind: return .remind
-        case .report, .absorb: throw Problem.notFound("no step \(action.rawValue)")
+        case .report, .absorb, .warn, .escalate: throw Problem.notFound("no step \(action.rawValue)")
         }
     }
 
@@ -325,6 +327,130 @@ struct CaseController {
         let input = try await decodeJSONBody(RevealBody.self, request: request, context: context)
         let phone = try await cases.revealContact(try context.parameters.require("number"), purpose: input.purpose, by: principal, requestID: context.requestID)
         return try JSONResponse.make(["contactPhone": phone])
+    }
+
+    /// `territory`, `level` (`red`: overdue only; default yellow and red), `limit` (1–500).
+    @Sendable func supervision(request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let q = request.uri.queryParameters
+        var errors: [Problem.FieldError] = []
+        var territory: RegionCode?
+        if let text = q["territory"].map(String.init) {
+            do { territory = try RegionCode(text) } catch { errors.append(.init(field: "territory", reason: error.description)) }
+        }
+        let level = q["level"].map(String.init)
+        if let level, level != "red" && level != "yellow" { errors.append(.init(field: "level", reason: "red (overdue) or yellow (warned or overdue)")) }
+        var limit = 100
+        if let text = q["limit"].map(String.init) {
+            if let n = Int(text), (1...500).contains(n) { limit = n } else { errors.append(.init(field: "limit", reason: "an integer from 1 to 500")) }
+        }
+        guard errors.isEmpty else { throw Problem.invalid(errors) }
+        let now = Date()
+        let queue = try await cases.supervisionQueue(territory: territory, onlyOverdue: level == "red", limit: limit, for: principal, at: now)
+        return try JSONResponse.make(["items": queue.map { body($0, for: principal, at: now) }])
+    }
+
+    struct KPIBody: Encodable {
+        var counters: KPICounters
+        /// Ratios from 0 to 1 (absent when nothing was due).
+        var handledOnTimeRate: Double?
+        var closingRate: Double?
+        var closedOnTimeRate: Double?
+        var reworkRate: Double?
+        var overdueRate: Double?
+        var extensionRate: Double?
+        var accurateDispatchRate: Double?
+        var registeredOnTimeRate: Double?
+        var averageHandlingHours: Double?
+        var satisfactionRate: Double?
+        var averageSatisfaction: Double?
+
+        init(_ r: KPIReport) {
+            counters = r.counters
+            handledOnTimeRate = r.handledOnTimeRate
+            closingRate = r.closingRate
+            closedOnTimeRate = r.closedOnTimeRate
+            reworkRate = r.reworkRate
+            overdueRate = r.overdueRate
+            extensionRate = r.extensionRate
+            accurateDispatchRate = r.accurateDispatchRate
+            registeredOnTimeRate = r.registeredOnTimeRate
+            averageHandlingHours = r.averageHandlingHours
+            satisfactionRate = r.satisfactionRate
+            averageSatisfaction = r.averageSatisfaction
+        }
+    }
+
+    struct PeriodBody: Encodable {
+        var from: String
+        /// Inclusive.
+        var to: String
+        var kpis: KPIBody
+    }
+
+    struct KPIComparisonBody: Encodable {
+        var scope: String
+        var current: PeriodBody
+        var previousPeriod: PeriodBody
+        var lastYear: PeriodBody
+    }
+
+    /// The period: `month=2026-11`, `year=2026`, or `from`/`to` dates (inclusive); default the
+    /// current month. The scope: `territory`, `department` or `worker` (a grid worker's code);
+    /// default the caller's territory or department.
+    @Sendable func kpis(request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let q = request.uri.queryParameters
+        var errors: [Problem.FieldError] = []
+        let today = CivilDay(Date()).components
+        var from = CivilDay(year: today.year, month: today.month, day: 1)!
+        var to = CivilDay(year: today.month == 12 ? today.year + 1 : today.year, month: today.month == 12 ? 1 : today.month + 1, day: 1)!
+        if let text = q["month"].map(String.init) {
+            let parts = text.split(separator: "-")
+            if parts.count == 2, let y = Int(parts[0]), let m = Int(parts[1]), let start = CivilDay(year: y, month: m, day: 1) {
+                from = start
+                to = CivilDay(year: m == 12 ? y + 1 : y, month: m == 12 ? 1 : m + 1, day: 1)!
+            } else {
+                errors.append(.init(field: "month", reason: "a month such as 2026-11"))
+            }
+        } else if let text = q["year"].map(String.init) {
+            if let y = Int(text), (2000...2100).contains(y) {
+                from = CivilDay(year: y, month: 1, day: 1)!
+                to = CivilDay(year: y + 1, month: 1, day: 1)!
+            } else {
+                errors.append(.init(field: "year", reason: "a year such as 2026"))
+            }
+        } else if q["from"] != nil || q["to"] != nil {
+            let f = q["from"].flatMap { CivilDay(iso: String($0)) }, t = q["to"].flatMap { CivilDay(iso: String($0)) }
+            if f == nil { errors.append(.init(field: "from", reason: "a date YYYY-MM-DD")) }
+            if t == nil { errors.append(.init(field: "to", reason: "a date YYYY-MM-DD (inclusive)")) }
+            if let f, let t {
+                if t < f || t.daysSinceEpoch - f.daysSinceEpoch > 3660 {
+                    errors.append(.init(field: "to", reason: "on or after from, at most ten years later"))
+                } else {
+                    from = f
+                    to = t.adding(days: 1)
+                }
+            }
+        }
+        var territory: RegionCode?
+        if let text = q["territory"].map(String.init) {
+            do { territory = try RegionCode(text) } catch { errors.append(.init(field: "territory", reason: error.description)) }
+        }
+        guard errors.isEmpty else { throw Problem.invalid(errors) }
+        let scope = try cases.kpiScope(territory: territory, department: q["department"].map(String.init), worker: q["worker"].map(String.init), for: principal)
+        let k = try await cases.kpis(scope, from: from, to: to)
+        let scopeText: String = switch scope {
+        case .region(let r): "territory:" + r.rawValue
+        case .department(let d): "department:" + d
+        case .grids(let g): "grids:" + g.map(\.rawValue).joined(separator: ",")
+        }
+        func period(_ start: CivilDay, _ end: CivilDay, _ report: KPIReport) -> PeriodBody {
+            PeriodBody(from: start.description, to: end.adding(days: -1).description, kpis: KPIBody(report))
+        }
+        return try JSONResponse.make(KPIComparisonBody(
+            scope: scopeText, current: period(from, to, k.current), previousPeriod: period(k.previousFrom, from, k.previousPeriod),
+            lastYear: period(k.lastYearFrom, k.lastYearTo, k.lastYear)))
     }
 
     // MARK: dictionaries

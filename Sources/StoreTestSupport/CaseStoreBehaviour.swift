@@ -62,23 +62,23 @@ extension StoreBehaviour {
         let first = try await create(store, draft("gw1", at: at)).case
         let second = try await create(store, draft("gw1", at: at)).case
         let (registered, e1) = try workflow.apply(.register(classCode: nil, urgency: nil), to: first, actor: "d1", at: at.addingTimeInterval(60), note: nil)
-        try await store.updateCases([CaseChange(updated: registered, expectedVersion: 1, event: e1)], audit: [])
+        try await store.updateCases([CaseChange(previous: first, updated: registered, event: e1)], audit: [])
         // A second dispatcher working from version 1 is refused.
         let (rejected, e2) = try workflow.apply(.reject(reason: "重复"), to: first, actor: "d2", at: at.addingTimeInterval(61), note: nil)
         await #expect(throws: CaseVersionConflict.self) {
-            try await store.updateCases([CaseChange(updated: rejected, expectedVersion: 1, event: e2)], audit: [])
+            try await store.updateCases([CaseChange(previous: first, updated: rejected, event: e2)], audit: [])
         }
         // A merge changes two cases at once; when one of them is stale, neither changes.
         let (merged, e3) = try workflow.apply(.merge(into: first.number), to: second, actor: "d1", at: at.addingTimeInterval(90), note: nil)
         let (absorbing, e4) = try workflow.apply(.absorb(duplicate: second.number), to: first, actor: "d1", at: at.addingTimeInterval(90), note: nil)
         await #expect(throws: CaseVersionConflict.self) {
-            try await store.updateCases([CaseChange(updated: merged, expectedVersion: 1, event: e3),
-                                         CaseChange(updated: absorbing, expectedVersion: 1, event: e4)], audit: [])
+            try await store.updateCases([CaseChange(previous: second, updated: merged, event: e3),
+                                         CaseChange(previous: first, updated: absorbing, event: e4)], audit: [])
         }
         #expect(try await store.storedCase(number: second.number)?.status == .reported)
         #expect(try await store.caseEvents(number: second.number).count == 1)
         let (absorbing2, e5) = try workflow.apply(.absorb(duplicate: second.number), to: registered, actor: "d1", at: at.addingTimeInterval(90), note: nil)
-        try await store.updateCases([CaseChange(updated: merged, expectedVersion: 1, event: e3), CaseChange(updated: absorbing2, expectedVersion: 2, event: e5)],
+        try await store.updateCases([CaseChange(previous: second, updated: merged, event: e3), CaseChange(previous: registered, updated: absorbing2, event: e5)],
                                     audit: [AuditRecord(actor: "d1", action: "case.merge", target: "case:" + second.number)])
         #expect(try await store.storedCase(number: second.number)?.status == .merged)
         #expect(try await store.storedCase(number: first.number)?.version == 3)
@@ -100,11 +100,11 @@ extension StoreBehaviour {
         // Case 0: registered and dispatched to urban management with fire rescue assisting.
         var c = made[0]
         var (next, event) = try workflow.apply(.register(classCode: nil, urgency: nil), to: c, actor: "d", at: at.addingTimeInterval(100), note: nil)
-        try await store.updateCases([CaseChange(updated: next, expectedVersion: c.version, event: event)], audit: [])
+        try await store.updateCases([CaseChange(previous: c, updated: next, event: event)], audit: [])
         c = next
         (next, event) = try workflow.apply(.dispatch(department: "urban-management", assisting: ["fire-rescue"], assistingLimit: nil), to: c, actor: "d",
                                            at: at.addingTimeInterval(200), note: nil)
-        try await store.updateCases([CaseChange(updated: next, expectedVersion: c.version, event: event)], audit: [])
+        try await store.updateCases([CaseChange(previous: c, updated: next, event: event)], audit: [])
 
         func numbers(_ configure: (inout CaseQuery) -> Void) async throws -> Set<String> {
             var q = CaseQuery()

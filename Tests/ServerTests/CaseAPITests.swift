@@ -113,6 +113,10 @@ let caseMatrix: [RouteCase] = {
             return ("/api/v1/cases/\(c.number)/evaluate", #"{"version": \#(c.version), "satisfaction": 4}"#)
         },
         step(.remind, .caseSupervise, from: .registered, #", "note": "请尽快派遣""#),
+        RouteCase(method: .get, route: "/api/v1/supervision", policy: .permission(.caseSupervise), success: .ok, request: fixed("/api/v1/supervision?level=red")),
+        RouteCase(method: .get, route: "/api/v1/kpis", policy: .permission(.kpiRead), success: .ok, outside: .notFound) { side, f, _ in
+            ("/api/v1/kpis?month=2026-11&territory=\(f.community(side))", nil)
+        },
     ]
 }()
 

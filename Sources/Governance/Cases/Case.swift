@@ -117,10 +117,15 @@ public struct Case: Sendable, Hashable, Codable {
     public var reportedAt: Date
     public var registeredAt: Date?
     public var dispatchedAt: Date?
+    /// The first dispatch (accurate-dispatch KPI: a dispatch is accurate when never returned).
+    public var firstDispatchedAt: Date?
     public var acceptedAt: Date?
     public var handledAt: Date?
     public var closedAt: Date?
     public var evaluatedAt: Date?
+    public var rejectedAt: Date?
+    /// Working time from the (last) dispatch to the feedback, for the average handling time.
+    public var handlingWorkingSeconds: Double?
 
     /// The lead department, once dispatched.
     public var department: String?
@@ -140,6 +145,11 @@ public struct Case: Sendable, Hashable, Codable {
     public var reworks: Int
     public var extensions: Int
     public var reminders: Int
+    /// Supervision: when it next looks at the case (the yellow mark, then the deadline, then the
+    /// next escalation); nil when nothing is due.
+    public var nextAlertAt: Date?
+    /// How many levels supervision has escalated the running step (0: none; 1: street; 2: district).
+    public var escalationLevel: Int
     public var pendingExtension: ExtensionRequest?
     public var suspendedFrom: CaseStatus?
     public var suspendedAt: Date?
@@ -173,6 +183,7 @@ public struct Case: Sendable, Hashable, Codable {
         reworks = 0
         extensions = 0
         reminders = 0
+        escalationLevel = 0
         possibleDuplicates = []
         version = 1
     }

@@ -226,7 +226,7 @@ public final class CaseService: Sendable {
         if case .register = command, stored.classCode == nil, let code = updated.classCode {
             updated.possibleDuplicates = try await duplicates(of: updated, classCode: code).map(\.number)
         }
-        var changes = [CaseChange(updated: updated, expectedVersion: version, event: event)]
+        var changes = [CaseChange(previous: stored, updated: updated, event: event)]
         var audit = [AuditRecord(time: time, actor: principal.auditName, action: "case." + action.rawValue, target: "case:" + number, requestID: requestID)]
         switch command {
         case .merge(let into):
@@ -237,7 +237,7 @@ public final class CaseService: Sendable {
                 throw CaseRefused(field: "into", reason: "case \(into) is of another class (\(target.classCode!.rawValue))")
             }
             let (absorbing, absorbed) = try workflow.apply(.absorb(duplicate: number), to: target, actor: principal.auditName, at: time, note: note)
-            changes.append(CaseChange(updated: absorbing, expectedVersion: target.version, event: absorbed))
+            changes.append(CaseChange(previous: target, updated: absorbing, event: absorbed))
             audit.append(AuditRecord(time: time, actor: principal.auditName, action: "case.absorb", target: "case:" + into, requestID: requestID))
         default:
             break
@@ -394,4 +394,83 @@ public enum TrackingCode {
     }
 
     public static func hash(_ code: String) -> String { SecretToken.hash("tracking:" + normalized(code)) }
+}
+
+// MARK: KPIs
+
+/// The KPIs of one scope over days `from` ..< `to`, beside the period before and the same period a year earlier.
+public struct KPIComparison: Sendable {
+    public var scope: KPIScope
+    public var from: CivilDay
+    public var to: CivilDay
+    public var current: KPIReport
+    /// 环比: the preceding period of the same length (the month before, for a month).
+    public var previousPeriod: KPIReport
+    public var previousFrom: CivilDay
+    /// 同比: the same days one year earlier.
+    public var lastYear: KPIReport
+    public var lastYearFrom: CivilDay
+    public var lastYearTo: CivilDay
+}
+
+extension CaseService {
+    /// KPIs from the read model, leaving out what is not due yet at `now`.
+    public func kpiReport(_ scope: KPIScope, from: CivilDay, to: CivilDay, now: Date = now()) async throws -> KPIReport {
+        let counted = try await store.kpiCounters(scopes: scope.keys, from: from, to: to)
+        let pending = try await store.kpiNotYetDue(scope, from: from.start, to: to.start, now: now)
+        return KPIReport(counters: counted - pending)
+    }
+
+    /// The scope a principal asks for (nil: their own territory, or their department), checked.
+    public func kpiScope(territory: RegionCode?, department: String?, worker: String?, for principal: Principal) throws -> KPIScope {
+        try principal.require(.kpiRead)
+        if let department {
+            if let own = principal.department, own != department { throw AccessDenied.outsideTerritory }
+            guard self.department(department) != nil else { throw CaseRefused(field: "department", reason: "no department \(department)") }
+            return .department(department)
+        }
+        if let worker {
+            guard let w = regions.gridWorkers.workers.first(where: { $0.code == worker }) else { throw CaseRefused(field: "worker", reason: "no grid worker \(worker)") }
+            guard principal.department == nil, w.gridCodes.allSatisfy(principal.territory.contains) else { throw AccessDenied.outsideTerritory }
+            return .grids(w.gridCodes)
+        }
+        if let territory {
+            guard principal.department == nil, principal.territory.contains(territory) else { throw AccessDenied.outsideTerritory }
+            guard territory.level >= .district else { throw CaseRefused(field: "territory", reason: "a district or a region within it") }
+            return .region(territory)
+        }
+        if let own = principal.department { return .department(own) }
+        if let root = principal.territory.root, root.level >= .district { return .region(root) }
+        guard let district = regions.territory().regions(level: .district, under: nil).first?.code else {
+            throw CaseRefused(field: "territory", reason: "no district is loaded")
+        }
+        return .region(district)
+    }
+
+    public func kpis(_ scope: KPIScope, from: CivilDay, to: CivilDay, now: Date = now()) async throws -> KPIComparison {
+        let length = to.daysSinceEpoch - from.daysSinceEpoch
+        // A whole calendar month compares with the whole month before; other periods with the same number of days before.
+        let (f, t) = (from.components, to.components)
+        let isMonth = f.day == 1 && t.day == 1 && (t.year * 12 + t.month) - (f.year * 12 + f.month) == 1
+        let previousFrom = isMonth ? CivilDay(year: f.month == 1 ? f.year - 1 : f.year, month: f.month == 1 ? 12 : f.month - 1, day: 1)! : from.adding(days: -length)
+        let lastYearFrom = CivilDay(year: f.year - 1, month: f.month, day: min(f.day, f.month == 2 ? 28 : f.day))!
+        let lastYearTo = CivilDay(year: t.year - 1, month: t.month, day: min(t.day, t.month == 2 ? 28 : t.day))!
+        return KPIComparison(scope: scope, from: from, to: to,
+                             current: try await kpiReport(scope, from: from, to: to, now: now),
+                             previousPeriod: try await kpiReport(scope, from: previousFrom, to: from, now: now), previousFrom: previousFrom,
+                             lastYear: try await kpiReport(scope, from: lastYearFrom, to: lastYearTo, now: now), lastYearFrom: lastYearFrom,
+                             lastYearTo: lastYearTo)
+    }
+
+    /// The supervision queue of the principal's territory (or department): open steps past their
+    /// warning mark, the most urgent first.
+    public func supervisionQueue(territory: RegionCode?, onlyOverdue: Bool, limit: Int, for principal: Principal, at time: Date = now()) async throws -> [Case] {
+        try principal.require(.caseSupervise)
+        var q = CaseQuery()
+        q.territory = territory
+        if onlyOverdue { q.overdueAt = time } else { q.warnedAt = time }
+        q.byDeadline = true
+        q.limit = limit
+        return try await store.cases(scoped(q, for: principal))
+    }
 }

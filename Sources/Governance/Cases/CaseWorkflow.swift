@@ -19,6 +19,10 @@ public enum CaseAction: String, Sendable, Codable, CaseIterable {
     case remind
     /// Another case was merged into this one.
     case absorb
+    /// Supervision: the running step passed the warning share of its limit (yellow).
+    case warn
+    /// Supervision: the running step is overdue (red), escalated one level up.
+    case escalate
 
     /// The permission the step needs (the service adds territory and department).
     public var permission: Permission {
@@ -31,6 +35,7 @@ public enum CaseAction: String, Sendable, Codable, CaseIterable {
         case .inspect: .caseInspect
         case .evaluate: .caseEvaluate
         case .absorb: .caseRegister
+        case .warn, .escalate: .caseSupervise
         }
     }
 
@@ -53,11 +58,14 @@ public enum CaseAction: String, Sendable, Codable, CaseIterable {
         case .evaluate: "评价"
         case .remind: "督办"
         case .absorb: "并入"
+        case .warn: "黄灯预警"
+        case .escalate: "红灯升级督办"
         }
     }
 
-    /// The steps a person can ask for (report and absorb happen otherwise).
-    public static let commands: [CaseAction] = allCases.filter { $0 != .report && $0 != .absorb }
+    /// The steps a person can ask for (the others happen on their own: a report, a merge's other
+    /// side, supervision).
+    public static let commands: [CaseAction] = allCases.filter { ![.report, .absorb, .warn, .escalate].contains($0) }
 }
 
 /// A step asked for, with what it needs.
@@ -106,6 +114,14 @@ public enum CaseCommand: Sendable, Hashable {
     }
 }
 
+/// The levels supervision escalates an overdue step to.
+public enum EscalationLevel: Int, Sendable, CaseIterable {
+    case street = 1, district = 2
+
+    public var chineseName: String { self == .street ? "街道" : "区指挥中心" }
+    public var name: String { self == .street ? "street" : "district" }
+}
+
 /// The closed loop as a state machine over ``Case``: which step is possible in which status, and
 /// what each step changes, clocks included. Pure: who may ask is the service's business, storing
 /// the result the store's.
@@ -149,6 +165,15 @@ public struct CaseWorkflow: Sendable {
         let seconds = limit.workingSeconds(dayLength: calendar.dayLength)
         c.due[step] = calendar.deadline(from: time, addingSeconds: seconds)
         c.warnAt = calendar.deadline(from: time, addingSeconds: Int((Double(seconds) * warningShare).rounded()))
+        c.nextAlertAt = c.warnAt
+        c.escalationLevel = 0
+    }
+
+    /// After a deadline moved: supervision looks again at the yellow mark or the deadline, whichever comes next.
+    func rearmAlerts(_ c: inout Case, at time: Date) {
+        guard let due = c.runningDue else { c.nextAlertAt = nil; return }
+        c.escalationLevel = 0
+        if let w = c.warnAt, w > time { c.nextAlertAt = w } else { c.nextAlertAt = due }
     }
 
     /// A new report: the register clock starts.
@@ -196,14 +221,17 @@ public struct CaseWorkflow: Sendable {
         case .reject(let reason):
             c.rejectionReason = try required(reason, "reason")
             c.status = .rejected
+            c.rejectedAt = time
             c.onTime[.register] = c.due[.register].map { time <= $0 } ?? true
             c.warnAt = nil
+            c.nextAlertAt = nil
             details = ["reason": c.rejectionReason!]
         case .merge(let other):
             guard other != c.number else { throw CaseRefused(field: "into", reason: "a case cannot be merged into itself") }
             c.status = .merged
             c.mergedInto = other
             c.warnAt = nil
+            c.nextAlertAt = nil
             details = ["into": other]
         case .absorb(let duplicate):
             details = ["duplicate": duplicate]
@@ -215,6 +243,7 @@ public struct CaseWorkflow: Sendable {
             c.department = lead
             c.status = .dispatched
             c.dispatchedAt = time
+            if c.firstDispatchedAt == nil { c.firstDispatchedAt = time }
             c.onTime[.dispatch] = c.due[.dispatch].map { time <= $0 } ?? true
             startClock(.handle, of: &c, at: time)
             c.closeDueAt = calendar.deadline(from: c.due[.handle]!, adding: limit(.inspect, for: c))
@@ -252,12 +281,14 @@ public struct CaseWorkflow: Sendable {
                 let total = Int(calendar.workingSeconds(from: c.dispatchedAt ?? time, to: c.due[.handle]!))
                 c.warnAt = calendar.deadline(from: c.dispatchedAt ?? time, addingSeconds: Int((Double(total) * warningShare).rounded()))
                 c.extensions += 1
+                rearmAlerts(&c, at: time)
             }
         case .suspend(let reason):
             details = ["reason": try required(reason, "reason")]
             c.suspendedFrom = c.status
             c.suspendedAt = time
             c.status = .suspended
+            c.nextAlertAt = nil
         case .resume:
             guard let from = c.suspendedFrom, let since = c.suspendedAt else { throw CaseRefused(field: "status", reason: "the case was not suspended") }
             // Clocks stop while suspended: every running deadline moves by the working time paused.
@@ -273,6 +304,7 @@ public struct CaseWorkflow: Sendable {
             c.status = from
             c.suspendedFrom = nil
             c.suspendedAt = nil
+            rearmAlerts(&c, at: time)
             details = ["pausedWorkingMinutes": String(paused / 60)]
         case .completeTask(let department):
             guard let i = c.tasks.firstIndex(where: { $0.department == department }) else {
@@ -290,6 +322,7 @@ public struct CaseWorkflow: Sendable {
             guard let text = note, !text.trimmingWhitespace.isEmpty else { throw CaseRefused(field: "note", reason: "the feedback says what was done") }
             c.status = .handled
             c.handledAt = time
+            c.handlingWorkingSeconds = c.dispatchedAt.map { calendar.workingSeconds(from: $0, to: time) }
             c.onTime[.handle] = c.due[.handle].map { time <= $0 } ?? true
             c.pendingExtension = nil
             startClock(.inspect, of: &c, at: time)
@@ -300,6 +333,7 @@ public struct CaseWorkflow: Sendable {
                 c.status = .closed
                 c.closedAt = time
                 c.warnAt = nil
+                c.nextAlertAt = nil
                 details["onTime"] = c.closeDueAt.map { time <= $0 ? "true" : "false" } ?? "true"
             } else {
                 // 返工: back to the department under the original handling deadline.
@@ -308,10 +342,12 @@ public struct CaseWorkflow: Sendable {
                 c.reworks += 1
                 c.handledAt = nil
                 c.due[.inspect] = nil
+                c.handlingWorkingSeconds = nil
                 if let d = c.due[.handle], let dispatched = c.dispatchedAt {
                     let total = Int(calendar.workingSeconds(from: dispatched, to: d))
                     c.warnAt = calendar.deadline(from: dispatched, addingSeconds: Int((Double(total) * warningShare).rounded()))
                 }
+                rearmAlerts(&c, at: time)
             }
         case .evaluate(let satisfaction):
             guard (1...5).contains(satisfaction) else { throw CaseRefused(field: "satisfaction", reason: "from 1 (very dissatisfied) to 5 (very satisfied)") }
@@ -328,6 +364,35 @@ public struct CaseWorkflow: Sendable {
         let event = CaseEvent(sequence: c.version, action: action, actor: actor, time: time, note: note?.trimmingWhitespace.nilIfEmpty,
                               attachments: attachments, details: details, status: c.status)
         return (c, event)
+    }
+}
+
+extension CaseWorkflow {
+    /// Supervision's look at a case whose ``Case/nextAlertAt`` has come: yellow when the running
+    /// step passed its warning mark, red and escalated to the street when overdue, to the district
+    /// one working day later. Returns nil when nothing is due (the mark moved meanwhile).
+    public func supervise(_ original: Case, at time: Date) -> (Case, CaseEvent)? {
+        guard let next = original.nextAlertAt, next <= time, let step = original.status.runningStep, let due = original.runningDue else { return nil }
+        var c = original
+        let action: CaseAction
+        var details = ["step": step.rawValue, "due": isoTimestamp(due)]
+        if time < due {
+            action = .warn
+            details["level"] = AlertLevel.yellow.rawValue
+            c.nextAlertAt = due
+        } else {
+            guard let level = EscalationLevel(rawValue: c.escalationLevel + 1) else {
+                c.nextAlertAt = nil
+                return nil
+            }
+            action = .escalate
+            c.escalationLevel = level.rawValue
+            details["level"] = AlertLevel.red.rawValue
+            details["escalatedTo"] = level.name
+            c.nextAlertAt = level == .district ? nil : calendar.deadline(from: due, adding: .days(1))
+        }
+        c.version = original.version + 1
+        return (c, CaseEvent(sequence: c.version, action: action, actor: "supervision", time: time, note: nil, details: details, status: c.status))
     }
 }
 
