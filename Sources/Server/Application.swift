@@ -9,11 +9,14 @@ public struct ServerConfiguration: Sendable {
     public var port: Int
     /// Session cookies with the Secure attribute (behind HTTPS, as in production), and HSTS.
     public var secureCookies: Bool
+    /// Reports, uploads and ratings (each) one client address may send per hour on the public pages.
+    public var publicWritesPerHour: Int
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = false) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = false, publicWritesPerHour: Int = 60) {
         self.host = host
         self.port = port
         self.secureCookies = secureCookies
+        self.publicWritesPerHour = publicWritesPerHour
     }
 }
 
@@ -29,7 +32,9 @@ public struct CityBrainServices: Sendable {
     /// The closed loop; call ``CaseService/load()`` before serving.
     public let cases: CaseService
 
-    public init(store: any CityBrainStore, regions: RegionService, addresses: AddressService, layers: LayerService, accounts: AccountService) {
+    /// `attachments`: where case photos and documents are kept (content-addressed).
+    public init(store: any CityBrainStore, regions: RegionService, addresses: AddressService, layers: LayerService, accounts: AccountService,
+                attachments: AttachmentVault) {
         self.store = store
         self.regions = regions
         self.addresses = addresses
@@ -37,7 +42,7 @@ public struct CityBrainServices: Sendable {
         self.accounts = accounts
         self.registries = RegistryService(store: store, addresses: addresses, vault: layers.vault)
         self.areas = AreaQueryService(store: store, addresses: addresses, regions: regions, vault: layers.vault)
-        self.cases = CaseService(store: store, regions: regions, addresses: addresses, vault: layers.vault)
+        self.cases = CaseService(store: store, regions: regions, addresses: addresses, vault: layers.vault, attachments: attachments)
     }
 
     public var vault: PersonalDataVault { layers.vault }
@@ -81,6 +86,11 @@ public func buildRouter(services: CityBrainServices, configuration: ServerConfig
     AreaQueryController(areas: services.areas, store: services.store).addRoutes(to: api)
     RegistryController(registries: services.registries).addRoutes(to: api)
     CaseController(cases: services.cases).addRoutes(to: api)
+    AttachmentController(cases: services.cases).addRoutes(to: api)
+    PublicCaseController(cases: services.cases, reports: RateLimiter(limit: configuration.publicWritesPerHour),
+                         uploads: RateLimiter(limit: configuration.publicWritesPerHour), ratings: RateLimiter(limit: configuration.publicWritesPerHour),
+                         lookups: RateLimiter(limit: 600))
+        .addRoutes(to: api)
     return router
 }
 

@@ -238,7 +238,9 @@ struct BenchLocateHTTP: AsyncParsableCommand {
         let app = Application(
             router: buildRouter(services: CityBrainServices(store: store, regions: regions, addresses: addresses,
                                                             layers: LayerService(store: store, addresses: addresses, vault: PersonalDataVault(.generate())),
-                                                            accounts: accounts), logger: logger),
+                                                            accounts: accounts,
+                                                            attachments: AttachmentVault(directory: FileManager.default.temporaryDirectory.appendingPathComponent("citybrain-bench-attachments"))),
+                                logger: logger),
             configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: "CityBrain"),
             onServerRunning: { channel in portContinuation.yield(channel.localAddress?.port ?? 0) },
             logger: logger)

@@ -23,6 +23,13 @@ struct StoreOptions: ParsableArguments {
 
     var keyFilePath: String { keyFile ?? ProcessInfo.processInfo.environment["CITYBRAIN_KEY_FILE"] ?? database + ".keys" }
 
+    @Option(name: .long, help: "Folder of case photos and documents (env CITYBRAIN_ATTACHMENTS; default: the database path + .attachments).")
+    var attachments: String?
+
+    var attachmentFolder: URL {
+        URL(fileURLWithPath: attachments ?? ProcessInfo.processInfo.environment["CITYBRAIN_ATTACHMENTS"] ?? database + ".attachments", isDirectory: true)
+    }
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error (env CITYBRAIN_LOG_LEVEL).")
     var logLevel: String = ProcessInfo.processInfo.environment["CITYBRAIN_LOG_LEVEL"] ?? "info"
 

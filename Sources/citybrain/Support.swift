@@ -18,7 +18,8 @@ func openServices(_ options: StoreOptions, progress: Progress? = nil) async thro
     try await addresses.load()
     let layers = LayerService(store: store, addresses: addresses, vault: try await openVault(options, store: store))
     try await layers.load()
-    let services = CityBrainServices(store: store, regions: regions, addresses: addresses, layers: layers, accounts: AccountService(store: store))
+    let services = CityBrainServices(store: store, regions: regions, addresses: addresses, layers: layers, accounts: AccountService(store: store),
+                                     attachments: AttachmentVault(directory: options.attachmentFolder))
     try await services.cases.load()
     return services
 }

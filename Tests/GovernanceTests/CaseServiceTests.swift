@@ -9,7 +9,9 @@ func caseService() async throws -> CaseService {
     let regions = try await Fixture.service()
     try await Fixture.importFile(Fixture.geojson(Fixture.territory()), into: regions)
     let addresses = AddressService(store: regions.store, regions: regions)
-    let cases = CaseService(store: regions.store, regions: regions, addresses: addresses, vault: PersonalDataVault(.generate()))
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("citybrain-attachments-\(UUID().uuidString)")
+    let cases = CaseService(store: regions.store, regions: regions, addresses: addresses, vault: PersonalDataVault(.generate()),
+                            attachments: AttachmentVault(directory: folder))
     try await cases.load()
     let console = Principal.console("test")
     for (code, name) in [("urban-management", "区城市管理局"), ("market-supervision", "区市场监督管理局"), ("fire-rescue", "区消防救援大队")] {

@@ -51,6 +51,8 @@ struct RouteCase: Sendable {
     var outside: HTTPResponse.Status?
     /// Whether the call ends the caller's session (log out, change one's password).
     var endsSession = false
+    /// The body's media type (uploads send files).
+    var contentType = "application/json"
     var request: @Sendable (Side, MatrixFixture, String) async throws -> (uri: String, body: String?)
 }
 
@@ -239,7 +241,7 @@ struct AuthorizationMatrixTests {
                             headers[.cookie] = login.cookie
                             headers[.init("X-CSRF-Token")!] = login.csrf
                         }
-                        if body != nil { headers[.contentType] = "application/json" }
+                        if body != nil { headers[.contentType] = c.contentType }
                         let status = try await client.execute(uri: uri, method: c.method, headers: headers, body: body.map { ByteBuffer(string: $0) }) { response in
                             if response.status == .internalServerError { Issue.record("\(c.method) \(uri): \(String(buffer: response.body))") }
                             let text = String(buffer: response.body)

@@ -20,12 +20,22 @@ extension MatrixFixture {
 
     /// A case in the side's grid taken to `status` (registered, dispatched, handling, handled, closed).
     func newCase(_ side: Side, _ role: String, upTo status: CaseStatus, reporter: String? = nil, lead: String? = nil, assisting: [String] = [],
-                 contactPhone: String? = nil) async throws -> Case {
+                 contactPhone: String? = nil, attachments: [String] = [], source: CaseSource = .patrol) async throws -> Case {
+        try await newCaseWithCode(side, role, upTo: status, reporter: reporter, lead: lead, assisting: assisting, contactPhone: contactPhone,
+                                  attachments: attachments, source: source).case
+    }
+
+    /// A PDF of a few bytes, different for every call.
+    static func uniquePDF(_ label: String) -> String { "%PDF-1.4\n% \(label) \(UUID().uuidString)\n%%EOF\n" }
+
+    func newCaseWithCode(_ side: Side, _ role: String, upTo status: CaseStatus, reporter: String? = nil, lead: String? = nil, assisting: [String] = [],
+                         contactPhone: String? = nil, attachments: [String] = [], source: CaseSource = .patrol) async throws -> (case: Case, trackingCode: String?) {
         let cases = services.cases
         var principal = Self.console
         if let reporter { principal.username = reporter }
-        var c = try await cases.report(CaseIntake(source: .patrol, classCode: try CaseClassCode("E0102"), description: "矩阵测试案件", location: point(side),
-                                                  contactPhone: contactPhone), by: principal).case
+        let receipt = try await cases.report(CaseIntake(source: source, classCode: try CaseClassCode("E0102"), description: "矩阵测试案件", location: point(side),
+                                                        contactPhone: contactPhone, attachments: attachments), by: principal)
+        var c = receipt.case
         let order: [CaseStatus] = [.reported, .registered, .dispatched, .handling, .handled, .closed]
         func next(_ command: CaseCommand, note: String? = nil) async throws {
             c = try await cases.perform(command, on: c.number, version: c.version, note: note, by: Self.console)
@@ -36,7 +46,7 @@ extension MatrixFixture {
         if target >= 3 { try await next(.accept) }
         if target >= 4 { try await next(.reportHandled, note: "已处置") }
         if target >= 5 { try await next(.inspect(passed: true)) }
-        return c
+        return (c, receipt.trackingCode)
     }
 }
 
@@ -113,6 +123,28 @@ let caseMatrix: [RouteCase] = {
             return ("/api/v1/cases/\(c.number)/evaluate", #"{"version": \#(c.version), "satisfaction": 4}"#)
         },
         step(.remind, .caseSupervise, from: .registered, #", "note": "请尽快派遣""#),
+        RouteCase(method: .post, route: "/api/v1/attachments", policy: .permission(.attachmentUpload), success: .created, contentType: "application/pdf") { side, _, role in
+            ("/api/v1/attachments", MatrixFixture.uniquePDF("\(role) \(side)"))
+        },
+        RouteCase(method: .get, route: "/api/v1/attachments/{hash}", policy: .permission(.caseRead), success: .ok, outside: .notFound) { side, f, role in
+            let file = try await f.services.cases.upload(Array(MatrixFixture.uniquePDF("\(role) \(side)").utf8), declaredType: "application/pdf", by: MatrixFixture.console)
+            _ = try await f.newCase(side, role, upTo: .dispatched, attachments: [file.hash])
+            return ("/api/v1/attachments/\(file.hash)", nil)
+        },
+        RouteCase(method: .post, route: "/api/v1/public/attachments", policy: .open, success: .created, contentType: "application/pdf") { side, _, role in
+            ("/api/v1/public/attachments", MatrixFixture.uniquePDF("public \(role) \(side)"))
+        },
+        RouteCase(method: .post, route: "/api/v1/public/cases", policy: .open, success: .created) { side, f, _ in
+            ("/api/v1/public/cases", #"{"description": "小区门口井盖缺失", "location": {"longitude": \#(f.point(side).longitude), "latitude": \#(f.point(side).latitude)}}"#)
+        },
+        RouteCase(method: .get, route: "/api/v1/public/cases/{trackingCode}", policy: .open, success: .ok) { side, f, role in
+            let code = try await f.newCaseWithCode(side, role, upTo: .dispatched, source: .citizen).trackingCode!
+            return ("/api/v1/public/cases/\(code)", nil)
+        },
+        RouteCase(method: .post, route: "/api/v1/public/cases/{trackingCode}/evaluate", policy: .open, success: .ok) { side, f, role in
+            let code = try await f.newCaseWithCode(side, role, upTo: .closed, source: .citizen).trackingCode!
+            return ("/api/v1/public/cases/\(code)/evaluate", #"{"satisfaction": 5, "comment": "处理及时"}"#)
+        },
         RouteCase(method: .get, route: "/api/v1/supervision", policy: .permission(.caseSupervise), success: .ok, request: fixed("/api/v1/supervision?level=red")),
         RouteCase(method: .get, route: "/api/v1/kpis", policy: .permission(.kpiRead), success: .ok, outside: .notFound) { side, f, _ in
             ("/api/v1/kpis?month=2026-11&territory=\(f.community(side))", nil)
@@ -232,6 +264,82 @@ struct CaseAPITests {
                 let fields = try json(response)["errors"]?.arrayValue?.compactMap { $0.objectValue?["field"]?.stringValue }
                 #expect(fields == ["status", "class", "limit"])
             }
+        }
+    }
+
+    @Test("a resident without an account reports with a photo, follows the case by its tracking code and rates it; photos are checked and scoped")
+    func citizenJourney() async throws {
+        let f = try await AuthorizationMatrixTests.fixture()
+        let app = Application(router: buildRouter(services: f.services, configuration: ServerConfiguration(publicWritesPerHour: 3)))
+        try await app.test(.router) { client in
+            // A JPEG as a phone sends it (the first bytes are what matters).
+            let photo: [UInt8] = [0xFF, 0xD8, 0xFF, 0xE0] + Array("CityBrain test photo \(UUID())".utf8)
+            let uploaded = try await client.execute(uri: "/api/v1/public/attachments", method: .post, headers: [.contentType: "image/jpeg"],
+                                                    body: ByteBuffer(bytes: photo)) { response in
+                #expect(response.status == .created)
+                return try json(response)
+            }
+            let hash = try #require(uploaded["hash"]?.stringValue)
+            #expect(uploaded["type"]?.stringValue == "image/jpeg" && uploaded["size"]?.doubleValue == Double(photo.count))
+            // Not a photo, or not what it claims to be: refused with the reason.
+            try await client.execute(uri: "/api/v1/public/attachments", method: .post, headers: [.contentType: "image/jpeg"],
+                                     body: ByteBuffer(string: "<script>alert(1)</script>")) { response in
+                #expect(response.status == .badRequest)
+                let reason = try json(response)["errors"]?.arrayValue?.first?.objectValue?["reason"]?.stringValue
+                #expect(reason?.contains("not a JPEG") == true)
+            }
+            try await client.execute(uri: "/api/v1/public/attachments", method: .post, headers: [.contentType: "image/png"], body: ByteBuffer(bytes: photo)) { response in
+                #expect(response.status == .badRequest)
+            }
+            // The limit per address and hour.
+            try await client.execute(uri: "/api/v1/public/attachments", method: .post, headers: [.contentType: "image/jpeg"], body: ByteBuffer(bytes: photo)) { response in
+                #expect(response.status == .tooManyRequests)
+            }
+            let p = f.point(.inside)
+            let receipt = try await client.execute(uri: "/api/v1/public/cases", method: .post, headers: [.contentType: "application/json"],
+                body: ByteBuffer(string: #"{"description": "楼道堆放杂物堵塞消防通道", "location": {"longitude": \#(p.longitude), "latitude": \#(p.latitude)}, "contactPhone": "13900001111", "attachments": ["\#(hash)"]}"#)) { response in
+                #expect(response.status == .created)
+                return try json(response)
+            }
+            let code = try #require(receipt["trackingCode"]?.stringValue)
+            let number = try #require(receipt["case"]?.objectValue?["number"]?.stringValue)
+            #expect(code.count == 14 && receipt["case"]?.objectValue?["statusName"]?.stringValue == "待立案")
+            // The case itself is not public: the tracking code shows progress only.
+            try await client.execute(uri: "/api/v1/cases/\(number)", method: .get) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/api/v1/public/cases/\(code.lowercased())", method: .get) { response in
+                #expect(response.status == .ok)
+                let text = String(buffer: response.body)
+                #expect(!text.contains("13900001111") && !text.contains("anonymous"))
+            }
+            try await client.execute(uri: "/api/v1/public/cases/ZZZZ-ZZZZ-ZZZZ", method: .get) { #expect($0.status == .notFound) }
+            // The loop runs; a dispatcher sees the photo and the masked phone.
+            var c = try #require(try await f.services.store.storedCase(number: number))
+            #expect(c.source == .citizen && c.reporterContact?.hasPrefix("enc:") == true)
+            for command in [CaseCommand.register(classCode: try CaseClassCode("E0703"), urgency: nil),
+                            .dispatch(department: "urban-management", assisting: ["fire-rescue"], assistingLimit: nil), .accept, .completeTask(department: "fire-rescue"),
+                            .reportHandled, .inspect(passed: true)] {
+                c = try await f.services.cases.perform(command, on: number, version: c.version, note: "处理", by: MatrixFixture.console)
+            }
+            let dispatcher = try await Self.session(client, .dispatcher)
+            try await client.execute(uri: "/api/v1/attachments/\(hash)", method: .get, headers: dispatcher) { response in
+                #expect(response.status == .ok && response.headers[.contentType] == "image/jpeg" && Array(response.body.readableBytesView) == photo)
+            }
+            try await client.execute(uri: "/api/v1/cases/\(number)", method: .get, headers: dispatcher) { response in
+                let phone = try json(response)["contactPhone"]?.stringValue
+                #expect(phone == "139****1111")
+            }
+            // An attachment of no case the reader may see is not found.
+            let stray = try await f.services.cases.upload(Array(MatrixFixture.uniquePDF("stray").utf8), declaredType: nil, by: MatrixFixture.console)
+            try await client.execute(uri: "/api/v1/attachments/\(stray.hash)", method: .get, headers: dispatcher) { #expect($0.status == .notFound) }
+            // The resident rates it with the code.
+            try await client.execute(uri: "/api/v1/public/cases/\(code)/evaluate", method: .post, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"satisfaction": 5, "comment": "很快"}"#)) { response in
+                #expect(response.status == .ok)
+                let rating = try json(response)["satisfaction"]?.doubleValue
+                #expect(rating == 5)
+            }
+            try await client.execute(uri: "/api/v1/public/cases/\(code)/evaluate", method: .post, headers: [.contentType: "application/json"],
+                                     body: ByteBuffer(string: #"{"satisfaction": 1}"#)) { #expect($0.status == .conflict) }
         }
     }
 

@@ -59,7 +59,8 @@ actor TinyDistrict {
         try await layers.load()
         // bcrypt at its minimum cost keeps the tests fast; the rules around it are the same.
         let accounts = AccountService(store: store, hasher: PasswordHasher(cost: 4))
-        let services = CityBrainServices(store: store, regions: regions, addresses: addresses, layers: layers, accounts: accounts)
+        let services = CityBrainServices(store: store, regions: regions, addresses: addresses, layers: layers, accounts: accounts,
+                                         attachments: AttachmentVault(directory: folder.appendingPathComponent("attachments")))
         let console = Principal.console("test")
         try await services.cases.load()
         let streets = services.regions.territory().regions(level: .street, under: demo.districtCode).map { (code: $0.code, name: $0.name) }

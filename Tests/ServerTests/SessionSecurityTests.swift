@@ -14,7 +14,8 @@ struct SessionSecurityTests {
         let f = try await AuthorizationMatrixTests.fixture()
         let shared = f.services
         let services = CityBrainServices(store: shared.store, regions: shared.regions, addresses: shared.addresses, layers: shared.layers,
-                                         accounts: AccountService(store: shared.store, hasher: PasswordHasher(cost: 4), throttle: throttle))
+                                         accounts: AccountService(store: shared.store, hasher: PasswordHasher(cost: 4), throttle: throttle),
+                                         attachments: shared.cases.attachments)
         return (Application(router: buildRouter(services: services)), services, f)
     }
 

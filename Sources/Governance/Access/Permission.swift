@@ -29,6 +29,8 @@ public enum Permission: String, CaseIterable, Codable, Sendable, Comparable {
     /// The loop's dictionaries: case classes and their time limits, the working calendar,
     /// departments and the routing table.
     case caseConfigure = "case.configure"
+    /// Uploading photos and documents for case steps.
+    case attachmentUpload = "attachment.upload"
     // Seeing the district as numbers.
     case kpiRead = "kpi.read"
     case cockpitRead = "cockpit.read"
@@ -62,6 +64,7 @@ public enum Permission: String, CaseIterable, Codable, Sendable, Comparable {
         case .caseSupervise: "督办"
         case .caseEvaluate: "评价"
         case .caseConfigure: "配置案件字典"
+        case .attachmentUpload: "上传附件"
         case .kpiRead: "查看考核指标"
         case .cockpitRead: "查看驾驶舱"
         case .auditRead: "查阅审计日志"

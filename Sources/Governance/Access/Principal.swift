@@ -55,6 +55,10 @@ public struct Principal: Sendable, Hashable {
         case token(id: Int64)
         /// The command line on the server itself (an operator with shell access).
         case console
+        /// A resident without an account, on the public pages (reports and tracking codes only).
+        case anonymous
+
+        public var isToken: Bool { if case .token = self { true } else { false } }
     }
 
     public init(accountID: Int64, username: String, roles: [String], permissions: Set<Permission>, territory: TerritoryScope,
@@ -73,10 +77,14 @@ public struct Principal: Sendable, Hashable {
         Principal(accountID: 0, username: name, roles: [], permissions: Set(Permission.allCases), territory: .everything, credential: .console)
     }
 
+    /// A resident reporting without an account: may report and attach photos, anywhere in the deployment.
+    public static let anonymousCitizen = Principal(accountID: 0, username: "anonymous", roles: [Role.citizen.id],
+                                                   permissions: [.caseReport, .attachmentUpload], territory: .everything, credential: .anonymous)
+
     /// How the principal appears in the audit trail.
     public var auditName: String {
         switch credential {
-        case .session, .console: username
+        case .session, .console, .anonymous: username
         case .token(let id): "\(username)#token\(id)"
         }
     }

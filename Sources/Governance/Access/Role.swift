@@ -30,26 +30,26 @@ public struct Role: Sendable, Hashable, Codable {
         .kpiRead, .cockpitRead, .accountManage,
     ]))
     public static let communityLeader = Role(id: "community-leader", name: "社区/网格长", permissions: baseRead.union([
-        .registryRead, .personalDataReveal, .caseRead, .caseReport, .caseInspect, .kpiRead, .cockpitRead,
+        .registryRead, .personalDataReveal, .caseRead, .caseReport, .caseInspect, .kpiRead, .cockpitRead, .attachmentUpload,
     ]))
     public static let gridWorker = Role(id: "grid-worker", name: "网格员", permissions: baseRead.union([
-        .registryRead, .personalDataReveal, .caseRead, .caseReport, .caseInspect,
+        .registryRead, .personalDataReveal, .caseRead, .caseReport, .caseInspect, .attachmentUpload,
     ]))
     public static let dispatcher = Role(id: "dispatcher", name: "指挥中心调度员", permissions: baseRead.union([
         .registryRead, .caseRead, .caseRegister, .caseDispatch, .caseSupervise, .cockpitRead,
     ]))
     public static let supervisor = Role(id: "supervisor", name: "监督员", permissions: baseRead.union([
-        .caseRead, .caseReport, .caseInspect, .caseSupervise,
+        .caseRead, .caseReport, .caseInspect, .caseSupervise, .attachmentUpload,
     ]))
     public static let departmentHandler = Role(id: "department-handler", name: "职能部门处置人员", permissions: baseRead.union([
-        .caseRead, .caseHandle,
+        .caseRead, .caseHandle, .attachmentUpload,
     ]), needsDepartment: true)
     public static let analyst = Role(id: "analyst", name: "数据分析员", permissions: baseRead.union([.kpiRead, .cockpitRead, .caseRead]))
     /// Reads the audit trail and nothing personal: who watches the watchers does not need the data.
     public static let auditor = Role(id: "auditor", name: "审计员", permissions: [.auditRead, .territoryRead])
-    public static let citizen = Role(id: "citizen", name: "市民", permissions: [.territoryRead, .caseReport, .caseEvaluate])
+    public static let citizen = Role(id: "citizen", name: "市民", permissions: [.territoryRead, .caseReport, .caseEvaluate, .attachmentUpload])
     /// Other government systems through API tokens; a token narrows this further.
-    public static let externalSystem = Role(id: "external-system", name: "外部系统", permissions: baseRead.union([.caseRead, .caseReport]))
+    public static let externalSystem = Role(id: "external-system", name: "外部系统", permissions: baseRead.union([.caseRead, .caseReport, .attachmentUpload]))
 
     public static let builtIn: [Role] = [
         districtAdministrator, streetAdministrator, communityLeader, gridWorker, dispatcher, supervisor,

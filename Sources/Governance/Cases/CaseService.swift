@@ -50,6 +50,8 @@ public final class CaseService: Sendable {
     public let regions: RegionService
     public let addresses: AddressService
     public let vault: PersonalDataVault
+    /// Photos and documents of the steps.
+    public let attachments: AttachmentVault
     private let state: Mutex<Dictionaries>
     /// A new case of the same class within this distance and time of an open one is proposed for merging.
     public let duplicateRadius: Double
@@ -61,9 +63,10 @@ public final class CaseService: Sendable {
         var router: DispatchRouter
     }
 
-    public init(store: any CityBrainStore, regions: RegionService, addresses: AddressService, vault: PersonalDataVault,
+    public init(store: any CityBrainStore, regions: RegionService, addresses: AddressService, vault: PersonalDataVault, attachments: AttachmentVault,
                 duplicateRadius: Double = 50, duplicateWindow: TimeInterval = 24 * 3600) {
         self.store = store
+        self.attachments = attachments
         self.regions = regions
         self.addresses = addresses
         self.vault = vault
@@ -112,6 +115,7 @@ public final class CaseService: Sendable {
         }
         let workflow = self.workflow
         if let code = intake.classCode, case .failure(let refused) = workflow.classes.selectable(code) { throw refused }
+        try checkAttachments(intake.attachments)
         let place = try locate(intake)
         guard principal.territory.contains(place.grid) else {
             throw CaseRefused(field: intake.location == nil ? "address" : "location", reason: "lies outside the territory of your account")
@@ -212,6 +216,7 @@ public final class CaseService: Sendable {
         guard let stored = try await store.storedCase(number: number), mayRead(stored, principal) else { throw AccessDenied.outsideTerritory }
         try authorize(command, on: stored, by: principal)
         if stored.version != version { throw CaseVersionConflict(number: number, expected: version, current: stored.version) }
+        try checkAttachments(attachments)
         let workflow = self.workflow
         var command = command
         if case .completeTask = command, let department = principal.department { command = .completeTask(department: department) }
@@ -246,6 +251,55 @@ public final class CaseService: Sendable {
         return updated
     }
 
+    /// Attachments are uploaded first and referred to by their hash.
+    func checkAttachments(_ hashes: [String]) throws {
+        guard hashes.count <= 9 else { throw CaseRefused(field: "attachments", reason: "at most 9 attachments per step") }
+        for (i, h) in hashes.enumerated() where !attachments.exists(h) {
+            throw CaseRefused(field: "attachments[\(i)]", reason: "no uploaded attachment has the hash \(h): upload it first")
+        }
+    }
+
+    /// Stores an upload (audited with its hash).
+    public func upload(_ bytes: [UInt8], declaredType: String?, by principal: Principal, requestID: String? = nil) async throws -> Attachment {
+        try principal.require(.attachmentUpload)
+        let attachment = try attachments.store(bytes, declaredType: declaredType)
+        _ = try await store.appendAudit([AuditRecord(actor: principal.auditName, action: "attachment.upload", target: "attachment:" + attachment.hash,
+                                                     requestID: requestID)])
+        return attachment
+    }
+
+    /// An attachment, for someone who may read a case that shows it.
+    public func attachment(_ hash: String, for principal: Principal) async throws -> (bytes: [UInt8], type: String) {
+        try principal.require(.caseRead)
+        guard AttachmentVault.isHash(hash), try await store.cases(withAttachment: hash).contains(where: { mayRead($0, principal) }),
+              let content = try attachments.read(hash) else { throw AccessDenied.outsideTerritory }
+        return content
+    }
+
+    // MARK: the public pages (no account)
+
+    /// A resident's report without an account: a tracking code comes back.
+    public func publicReport(_ intake: CaseIntake, idempotencyKey: String? = nil, at time: Date = now(), requestID: String? = nil) async throws -> CaseReceipt {
+        var intake = intake
+        intake.source = .citizen
+        return try await report(intake, by: .anonymousCitizen, idempotencyKey: idempotencyKey, at: time, requestID: requestID)
+    }
+
+    /// The case a tracking code follows, or nil.
+    public func tracked(_ code: String) async throws -> Case? {
+        guard TrackingCode.normalized(code).count == 12 else { return nil }
+        return try await store.storedCase(trackingHash: TrackingCode.hash(code))
+    }
+
+    /// The resident rates the handling with the tracking code.
+    public func evaluate(trackingCode: String, satisfaction: Int, comment: String?, at time: Date = now(), requestID: String? = nil) async throws -> Case {
+        guard let c = try await tracked(trackingCode) else { throw AccessDenied.outsideTerritory }
+        let (updated, event) = try workflow.apply(.evaluate(satisfaction: satisfaction), to: c, actor: "citizen:tracking", at: time, note: comment)
+        try await store.updateCases([CaseChange(previous: c, updated: updated, event: event)],
+                                    audit: [AuditRecord(time: time, actor: "anonymous", action: "case.evaluate", target: "case:" + c.number, requestID: requestID)])
+        return updated
+    }
+
     /// Department steps belong to the department; the lead's steps to the lead.
     func authorize(_ command: CaseCommand, on c: Case, by principal: Principal) throws {
         switch command.action {
@@ -272,7 +326,8 @@ public final class CaseService: Sendable {
 
     /// Whether the principal may see the case: in their territory, their department's, or their own report.
     public func mayRead(_ c: Case, _ principal: Principal) -> Bool {
-        if c.reporter == principal.username && principal.credential != .console { return true }
+        // Reporters see their own reports; the console and anonymous residents are not "reporters" here.
+        if c.reporter == principal.username, principal.credential == .session || principal.credential.isToken { return true }
         guard principal.may(.caseRead) else { return false }
         if let department = principal.department { return c.involves(department: department) }
         return principal.territory.contains(c.gridCode)
