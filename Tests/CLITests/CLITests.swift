@@ -392,4 +392,102 @@ struct CLITests {
         #expect(((try await URLSession(configuration: .ephemeral).data(for: tokenRequest)).1 as? HTTPURLResponse)?.statusCode == 200)
         #expect(try run(["account", "token", "ops-1", "--name", "too much", "--permission", "audit.read", "--database", db]).status != 0)
     }
+
+    @Test("case writes from several clients survive a SIGKILL of the server: every acknowledged write is there, nothing else", .timeLimit(.minutes(3)))
+    func acknowledgedCaseWritesSurviveSIGKILL() async throws {
+        let folder = try temporaryFolder()
+        let db = folder.appendingPathComponent("demo.sqlite").path
+        #expect(try run(["demo", "--preset", "tiny", "--no-serve", "--database", db]).status == 0)
+        let issued = try run(["account", "token", "admin", "--name", "sigkill", "--permission", "case.report", "case.register", "case.read", "--days", "1", "--database", db])
+        let token = try #require(issued.output.split(separator: "\n").last.map(String.init))
+        let demo = try DemoDistrictGenerator(preset: .tiny).generate()
+        let points = demo.regions.filter { $0.code.level == .grid }.prefix(4).map { $0.geometry.representativePoint! }
+        let port = 20_000 + Int.random(in: 0..<20_000)
+        func start() throws -> Process {
+            let p = Process()
+            p.executableURL = executable
+            p.arguments = ["serve", "--database", db, "--port", String(port), "--log-level", "error"]
+            try p.run()
+            return p
+        }
+        let base = "http://127.0.0.1:\(port)/api/v1"
+        func call(_ method: String, _ path: String, _ body: String?, key: String? = nil) async throws -> (Int, JSONObject?) {
+            var request = URLRequest(url: URL(string: base + path)!)
+            request.httpMethod = method
+            request.setValue("Bearer \(token)", forHTTPHeaderField: "Authorization")
+            request.setValue("application/json", forHTTPHeaderField: "Content-Type")
+            if let key { request.setValue(key, forHTTPHeaderField: "Idempotency-Key") }
+            request.httpBody = body.map { Data($0.utf8) }
+            request.timeoutInterval = 5
+            let (data, response) = try await URLSession(configuration: .ephemeral).data(for: request)
+            return ((response as? HTTPURLResponse)?.statusCode ?? 0, try? JSONParser.parse(data).objectValue)
+        }
+        func waitUntilUp() async throws {
+            for _ in 0..<150 {
+                if let (status, _) = try? await call("GET", "/cases?limit=1", nil), status == 200 { return }
+                try await Task.sleep(for: .milliseconds(100))
+            }
+            throw TestFailure("the server did not come up")
+        }
+        var server = try start()
+        try await waitUntilUp()
+
+        /// What a client was told: case numbers by idempotency key, and the versions acknowledged.
+        struct Acknowledged: Sendable { var created: [String: String] = [:]; var registered: [String: Int] = [:]; var sent: Set<String> = [] }
+        let clients = 4
+        let results = try await withThrowingTaskGroup(of: Acknowledged.self) { group in
+            for client in 0..<clients {
+                group.addTask {
+                    var mine = Acknowledged()
+                    for n in 0..<10_000 {
+                        let key = "client\(client)-\(n)"
+                        let p = points[(client + n) % points.count]
+                        mine.sent.insert(key)
+                        guard let (status, body) = try? await call("POST", "/cases", #"{"source": "hotline", "classCode": "E0102", "description": "写入 \#(key)", "location": {"longitude": \#(p.longitude), "latitude": \#(p.latitude)}}"#, key: key),
+                              status == 201 || status == 200, let number = body?["case"]?.objectValue?["number"]?.stringValue else { return mine }
+                        mine.created[key] = number
+                        if n % 2 == 0 {
+                            guard let (s, b) = try? await call("POST", "/cases/\(number)/register", #"{"version": 1}"#), s == 200,
+                                  let v = b?["version"]?.doubleValue else { return mine }
+                            mine.registered[number] = Int(v)
+                        }
+                    }
+                    return mine
+                }
+            }
+            try await Task.sleep(for: .milliseconds(1500))
+            kill(server.processIdentifier, SIGKILL)
+            server.waitUntilExit()
+            return try await group.reduce(into: [Acknowledged]()) { $0.append($1) }
+        }
+        let created = results.reduce(into: [String: String]()) { $0.merge($1.created) { a, _ in a } }
+        let registered = results.reduce(into: [String: Int]()) { $0.merge($1.registered) { a, _ in a } }
+        let sent = results.reduce(into: Set<String>()) { $0.formUnion($1.sent) }
+        #expect(created.count > 20, "the clients wrote too little before the kill to prove anything")
+
+        server = try start()
+        defer { server.terminate() }
+        try await waitUntilUp()
+        // Every acknowledged case and step is there.
+        for (key, number) in created {
+            let (status, body) = try await call("GET", "/cases/\(number)", nil)
+            #expect(status == 200, "\(key) → \(number) was acknowledged but is gone")
+            if let version = registered[number] { #expect(body?["version"]?.doubleValue.map(Int.init) ?? 0 >= version && body?["status"]?.stringValue == "registered") }
+        }
+        // Nothing else: every stored case came from a key a client sent, each key once.
+        let store = try SQLiteStore(path: db)
+        let stored = try await store.cases({ var q = CaseQuery(); q.source = .hotline; q.limit = 100_000; return q }())
+        let keys = stored.map { String($0.description.dropFirst(3)) }
+        #expect(Set(keys).count == keys.count)
+        #expect(Set(keys).isSubset(of: sent))
+        #expect(Set(created.keys).isSubset(of: Set(keys)))
+        // A retried request after the restart gets the stored case, not a second one.
+        if let (key, number) = created.first {
+            let p = points[0]
+            let (status, body) = try await call("POST", "/cases", #"{"source": "hotline", "classCode": "E0102", "description": "写入 \#(key)", "location": {"longitude": \#(p.longitude), "latitude": \#(p.latitude)}}"#, key: key)
+            #expect(status == 200 && body?["case"]?.objectValue?["number"]?.stringValue == number)
+        }
+    }
 }
+
+struct TestFailure: Error { var message: String; init(_ m: String) { message = m } }
