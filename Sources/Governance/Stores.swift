@@ -357,4 +357,8 @@ public protocol CaseStore: Sendable {
     func kpiNotYetDue(_ scope: KPIScope, from: Date, to: Date, now: Date) async throws -> KPICounters
     /// Recomputes the read model from every case (after a bulk load); returns the cases counted.
     func rebuildCaseKPIs() async throws -> Int
+    /// Loads numbered cases with their timelines (history from another system, the demo), pulled
+    /// from `next` until it returns nil, in one transaction with one audit record; the read model
+    /// and the day counters of case numbers follow. Returns the cases written.
+    func importCaseHistory(audit: AuditRecord, next: @escaping @Sendable () throws -> [(Case, [CaseEvent])]?) async throws -> Int
 }

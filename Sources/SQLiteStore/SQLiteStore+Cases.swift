@@ -359,3 +359,53 @@ extension SQLiteStore {
     static func encodeCase(_ c: Case) throws -> String { String(decoding: try caseEncoder.encode(c), as: UTF8.self) }
     static func decodeCase(_ body: String) throws -> Case { try caseDecoder.decode(Case.self, from: Data(body.utf8)) }
 }
+
+extension SQLiteStore {
+    public func importCaseHistory(audit: AuditRecord, next: @escaping @Sendable () throws -> [(Case, [CaseEvent])]?) async throws -> Int {
+        try await database.write { db in
+            let insert = try db.cachedStatement(sql: """
+                INSERT INTO case_record (number, status, class_code, grid_code, department, source, reporter, reported_at, running_due_at, warn_at,
+                  next_alert_at, handle_due_at, close_due_at, longitude, latitude, tracking_hash, idempotency_key, version, body)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
+                """)
+            var totals: [String: [CivilDay: KPICounters]] = [:]
+            var serials: [String: Int] = [:]
+            var count = 0
+            while let chunk = try next() {
+                for (original, events) in chunk {
+                    var c = original
+                    c.id = nil
+                    // The id is the row's; the body is written after it is known.
+                    try insert.execute(arguments: [c.number, c.status.rawValue, c.classCode?.rawValue, c.gridCode.rawValue, c.department, c.source.rawValue,
+                                                   c.reporter, Self.milliseconds(c.reportedAt), c.runningDue.map(Self.milliseconds), c.warnAt.map(Self.milliseconds),
+                                                   c.nextAlertAt.map(Self.milliseconds), c.due[.handle].map(Self.milliseconds), c.closeDueAt.map(Self.milliseconds),
+                                                   c.location.longitude, c.location.latitude, c.trackingHash, c.version, "{}"])
+                    c.id = db.lastInsertedRowID
+                    try db.cachedStatement(sql: "UPDATE case_record SET body = ? WHERE id = ?").execute(arguments: [try Self.encodeCase(c), c.id])
+                    for event in events { try Self.insertEvent(event, caseID: c.id!, in: db) }
+                    for task in c.tasks {
+                        try db.cachedStatement(sql: "INSERT INTO case_assist (department, case_id) VALUES (?, ?)").execute(arguments: [task.department, c.id])
+                    }
+                    let contributions = CaseKPI.contributions(of: c)
+                    for scope in CaseKPI.scopes(of: c) {
+                        for (day, k) in contributions { totals[scope, default: [:]][day, default: KPICounters()] += k }
+                    }
+                    if let dash = c.number.lastIndex(of: "-"), let serial = Int(c.number[c.number.index(after: dash)...]) {
+                        let prefix = String(c.number[..<dash])
+                        serials[prefix] = max(serials[prefix] ?? 0, serial)
+                    }
+                    count += 1
+                }
+            }
+            try Self.applyKPI(totals.flatMap { scope, days in days.map { KPIDelta(scope: scope, day: $0.key, counters: $0.value) } }, in: db)
+            let counter = try db.cachedStatement(sql: """
+                INSERT INTO case_number (prefix, last_serial) VALUES (?, ?) ON CONFLICT(prefix) DO UPDATE SET last_serial = max(last_serial, excluded.last_serial)
+                """)
+            for (prefix, serial) in serials { try counter.execute(arguments: [prefix, serial]) }
+            var audit = audit
+            audit.target = "cases:\(count)"
+            _ = try Self.appendAudit([audit], in: db)
+            return count
+        }
+    }
+}

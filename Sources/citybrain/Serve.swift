@@ -72,6 +72,8 @@ struct Demo: AsyncParsableCommand {
                 library.addresses.enumerated().map { (line: $0.offset + 2, address: $0.element, issues: []) },
                 aliases: library.aliases, options: addressOptions)
             try await Self.importRegistries(demo, library, into: services, progress: progress)
+            try await Self.ensureDepartments(services)
+            try await Self.importCaseHistory(demo, into: services, progress: progress)
             try await sqlite.setSetting("demo.preset", chosenPreset.rawValue)
             try await sqlite.setSetting("demo.seed", String(chosenSeed))
             try await sqlite.removeSetting("demo.pending")
@@ -100,6 +102,19 @@ struct Demo: AsyncParsableCommand {
 }
 
 extension Demo {
+    /// Years of case history (months generated on every core while the store writes), once.
+    static func importCaseHistory(_ demo: DemoDistrict, into services: CityBrainServices, progress: Progress) async throws {
+        guard try await services.store.caseCount(CaseQuery()) == 0 else { return }
+        let routes = try await services.store.dispatchRoutes()
+        let generator = DemoCaseGenerator(district: demo, end: CivilDay(Date()), routes: routes, calendar: services.cases.calendar)
+        let feed = CaseHistoryFeed(generator, progress: { progress.update($0) })
+        let started = Date()
+        let count = try await services.store.importCaseHistory(
+            audit: AuditRecord(actor: "demo", action: "import.cases", target: "", purpose: "demo preset \(demo.preset.rawValue), seed \(demo.seed)"),
+            next: { feed.next() })
+        progress.update("wrote \(count) cases of history in \(Int(Date().timeIntervalSince(started))) s")
+    }
+
     /// The demo's departments and routing table, once (administrators change them afterwards).
     static func ensureDepartments(_ services: CityBrainServices) async throws {
         guard services.cases.departments.isEmpty else { return }

@@ -50,7 +50,8 @@ struct WorkingCalendarTests {
         #expect(!calendar.isWorkday(day("2025-10-08")) && calendar.isWorkday(day("2025-10-11")))
         #expect(!calendar.isWorkday(day("2025-02-04")) && calendar.isWorkday(day("2025-01-26")))
         #expect(!calendar.isWorkday(day("2024-02-16")) && calendar.isWorkday(day("2024-02-18")))
-        #expect(OfficialHolidays.years == [2024, 2025, 2026])
+        #expect(OfficialHolidays.years == [2023, 2024, 2025, 2026])
+        #expect(!calendar.isWorkday(day("2023-10-06")) && calendar.isWorkday(day("2023-10-07")))
         // 2026: 3 + 9 + 3 + 5 + 3 + 3 + 7 days off as arranged.
         #expect(calendar.days.filter { $0.kind == .holiday && $0.day.components.year == 2026 }.count == 33)
     }

@@ -1,5 +1,5 @@
 /// The State Council's holiday arrangements (国务院办公厅关于部分节假日安排的通知) for the years
-/// CityBrain ships with: 2024 (国办发明电〔2023〕7号), 2025 (国办发明电〔2024〕12号) and 2026
+/// CityBrain ships with: 2023 (国办发明电〔2022〕16号), 2024 (国办发明电〔2023〕7号), 2025 (国办发明电〔2024〕12号) and 2026
 /// (published 2025-11-04). Administrators add later years (and local changes) as stored calendar
 /// days; years not listed count weekends only.
 public enum OfficialHolidays {
@@ -17,6 +17,10 @@ public enum OfficialHolidays {
 
     /// Per year: holidays as (name, first day, number of days), make-up workdays as (name, day).
     private static let arrangements: [(Int, [(String, Int, Int)], [(String, Int)])] = [
+        (2023,
+         [("元旦", 101, 2), ("春节", 121, 7), ("清明节", 405, 1), ("劳动节", 429, 5), ("端午节", 622, 3), ("中秋节、国庆节", 929, 8)],
+         [("春节调休上班", 128), ("春节调休上班", 129), ("劳动节调休上班", 423), ("劳动节调休上班", 506), ("端午节调休上班", 625),
+          ("国庆节调休上班", 1007), ("国庆节调休上班", 1008)]),
         (2024,
          [("元旦", 101, 1), ("春节", 210, 8), ("清明节", 404, 3), ("劳动节", 501, 5), ("端午节", 610, 1),
           ("中秋节", 915, 3), ("国庆节", 1001, 7)],
