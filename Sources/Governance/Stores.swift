@@ -361,4 +361,7 @@ public protocol CaseStore: Sendable {
     /// from `next` until it returns nil, in one transaction with one audit record; the read model
     /// and the day counters of case numbers follow. Returns the cases written.
     func importCaseHistory(audit: AuditRecord, next: @escaping @Sendable () throws -> [(Case, [CaseEvent])]?) async throws -> Int
+    /// Rewrites every sealed reporter phone through `transform` (key rotation), with the audit
+    /// record, in one transaction; returns the cases rewritten.
+    func rewriteCaseContacts(audit: AuditRecord, transform: @escaping @Sendable (String) throws -> String) async throws -> Int
 }

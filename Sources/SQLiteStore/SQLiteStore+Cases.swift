@@ -409,3 +409,19 @@ extension SQLiteStore {
         }
     }
 }
+
+extension SQLiteStore {
+    public func rewriteCaseContacts(audit: AuditRecord, transform: @escaping @Sendable (String) throws -> String) async throws -> Int {
+        try await database.write { db in
+            let rows = try Row.fetchAll(db, sql: "SELECT id, body FROM case_record WHERE json_extract(body, '$.reporterContact') IS NOT NULL")
+            for row in rows {
+                var c = try Self.decodeCase(row["body"])
+                guard let sealed = c.reporterContact else { continue }
+                c.reporterContact = try transform(sealed)
+                try db.execute(sql: "UPDATE case_record SET body = ? WHERE id = ?", arguments: [try Self.encodeCase(c), row["id"] as Int64])
+            }
+            _ = try Self.appendAudit([audit], in: db)
+            return rows.count
+        }
+    }
+}

@@ -110,7 +110,7 @@ struct CaseController {
             urgency: c.urgency.rawValue, status: c.status.rawValue, statusName: c.status.chineseName, description: c.description,
             location: LocationBody(longitude: c.location.longitude, latitude: c.location.latitude), addressText: c.addressText, addressCode: c.addressCode,
             gridCode: c.gridCode.rawValue, reporter: c.reporter,
-            contactPhone: c.reporterContact.flatMap { try? cases.vault.open($0, field: "case.reporter_phone") }.map { PersonalDataClass.phone.mask($0) },
+            contactPhone: c.reporterContact.flatMap { try? cases.vault.open($0, field: CaseService.contactField) }.map { PersonalDataClass.phone.mask($0) },
             externalReference: c.externalReference, reportedAt: isoTimestamp(c.reportedAt), registeredAt: c.registeredAt.map(isoTimestamp),
             dispatchedAt: c.dispatchedAt.map(isoTimestamp), acceptedAt: c.acceptedAt.map(isoTimestamp), handledAt: c.handledAt.map(isoTimestamp),
             closedAt: c.closedAt.map(isoTimestamp), evaluatedAt: c.evaluatedAt.map(isoTimestamp), department: c.department,

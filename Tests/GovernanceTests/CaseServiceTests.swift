@@ -222,6 +222,26 @@ struct CaseServiceTests {
         #expect(try await cases.store.kpiCounters(scopes: ["r:330110000000", "d:fire-rescue"], from: CivilDay(iso: "2026-01-01")!, to: CivilDay(iso: "2028-01-01")!) == before)
     }
 
+    @Test("a reporter's phone is sealed, revealed only with a purpose (audited), and re-sealed when the keys rotate")
+    func contactPhone() async throws {
+        let cases = try await caseService()
+        let c = try await cases.report(CaseIntake(source: .hotline, classCode: try CaseClassCode("E0404"), description: "消防通道停车",
+                                                  location: Coordinate(longitude: 120.01, latitude: 30.01), contactPhone: "13812345678"), by: console).case
+        let stored = try #require(try await cases.store.storedCase(number: c.number)?.reporterContact)
+        #expect(stored.hasPrefix("enc:") && !stored.contains("13812345678"))
+        await #expect(throws: CaseRefused.self) { try await cases.revealContact(c.number, purpose: " ", by: console) }
+        #expect(try await cases.revealContact(c.number, purpose: "12345回访", by: console) == "13812345678")
+        #expect(try await cases.store.auditEntries(matching: AuditQuery(actionPrefix: "reveal.case-contact", limit: 5)).first?.record.purpose == "12345回访")
+        // A bad phone is refused with the field.
+        await #expect(throws: CaseRefused.self) {
+            try await cases.report(CaseIntake(source: .hotline, description: "x", location: Coordinate(longitude: 120.01, latitude: 30.01), contactPhone: "12"), by: console)
+        }
+        let rotated = cases.vault.ring.rotated()
+        _ = try await KeyRotation(store: cases.store).reseal(with: PersonalDataVault(rotated), actor: "test")
+        let resealed = try #require(try await cases.store.storedCase(number: c.number)?.reporterContact)
+        #expect(try PersonalDataVault(rotated.retiringOldVersions()).open(resealed, field: CaseService.contactField) == "13812345678")
+    }
+
     @Test("open cases whose deadlines are still ahead are not yet due")
     func notYetDue() async throws {
         let cases = try await caseService()

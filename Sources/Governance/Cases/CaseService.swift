@@ -96,6 +96,9 @@ public final class CaseService: Sendable {
     public var departments: [Department] { state.withLock { $0.departments.values.sorted { $0.code < $1.code } } }
     public func department(_ code: String) -> Department? { state.withLock { $0.departments[code] } }
 
+    /// The name the reporter's phone is sealed under.
+    public static let contactField = "case.reporter_phone"
+
     /// Times are kept to the millisecond, as the stores keep them.
     public static func now() -> Date { Date(timeIntervalSince1970: (Date().timeIntervalSince1970 * 1000).rounded() / 1000) }
 
@@ -125,7 +128,7 @@ public final class CaseService: Sendable {
                          reporter: principal.username, reportedAt: time)
         if let phone = intake.contactPhone?.trimmingWhitespace.nilIfEmpty {
             do {
-                draft.reporterContact = vault.seal(try PhoneNumber(phone).digits, field: "case.reporter_phone")
+                draft.reporterContact = vault.seal(try PhoneNumber(phone).digits, field: Self.contactField)
             } catch {
                 throw CaseRefused(field: "contactPhone", reason: "\(error)")
             }
@@ -380,7 +383,7 @@ public final class CaseService: Sendable {
         guard let sealed = c.reporterContact else { return nil }
         _ = try await store.appendAudit([AuditRecord(actor: principal.auditName, action: "reveal.case-contact", target: "case:" + number,
                                                      purpose: purpose.trimmingWhitespace, requestID: requestID)])
-        return try vault.open(sealed, field: "case.reporter_phone")
+        return try vault.open(sealed, field: Self.contactField)
     }
 
     /// Departments proposed by the routing table for a case (best first).

@@ -29,6 +29,10 @@ public struct KeyRotation: Sendable {
             }
             try await store.saveLayer(resealed, audit: AuditRecord(actor: actor, action: "layer.reseal", target: "layer:\(layer.id)"))
         }
+        // Reporters' phones on cases (no blind index: found by case number only).
+        _ = try await store.rewriteCaseContacts(audit: AuditRecord(actor: actor, action: "keys.rotate.cases", target: "key:\(vault.ring.current)")) { sealed in
+            vault.seal(try vault.open(sealed, field: CaseService.contactField), field: CaseService.contactField)
+        }
         try await KeyCheck.record(vault, store: store)
         return count
     }
