@@ -344,8 +344,9 @@ public protocol CaseStore: Sendable {
     func caseCount(_ query: CaseQuery) async throws -> Int
     /// The timeline, oldest first.
     func caseEvents(number: String) async throws -> [CaseEvent]
-    /// Open cases of the class reported since `since` inside the box (duplicate candidates).
-    func openCases(classCode: CaseClassCode, within box: BoundingBox, reportedSince since: Date) async throws -> [Case]
+    /// Open cases of the class reported since `since` inside the box (duplicate candidates): their
+    /// numbers and positions, oldest first.
+    func openCases(classCode: CaseClassCode, within box: BoundingBox, reportedSince since: Date) async throws -> [(number: String, location: Coordinate)]
     /// Cases whose ``Case/nextAlertAt`` has come, earliest first.
     func casesNeedingSupervision(at time: Date, limit: Int) async throws -> [Case]
     /// Cases whose timeline shows the attachment.

@@ -105,17 +105,10 @@ extension SQLiteStore {
                 """, arguments: [numberPrefix]) ?? 1
             var stored = draft
             stored.number = numberPrefix + "-" + String(repeating: "0", count: max(0, 6 - String(serial).count)) + String(serial)
-            try db.execute(sql: """
-                INSERT INTO case_record (number, status, class_code, grid_code, department, source, reporter, reported_at, running_due_at, warn_at,
-                  next_alert_at, handle_due_at, close_due_at, longitude, latitude, tracking_hash, idempotency_key, version, body)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, '{}')
-                """, arguments: [stored.number, stored.status.rawValue, stored.classCode?.rawValue, stored.gridCode.rawValue, stored.department,
-                                 stored.source.rawValue, stored.reporter, Self.milliseconds(stored.reportedAt), stored.runningDue.map(Self.milliseconds),
-                                 stored.warnAt.map(Self.milliseconds), stored.nextAlertAt.map(Self.milliseconds), stored.due[.handle].map(Self.milliseconds),
-                                 stored.closeDueAt.map(Self.milliseconds), stored.location.longitude, stored.location.latitude, stored.trackingHash,
-                                 idempotencyKey, stored.version])
-            stored.id = db.lastInsertedRowID
-            try db.execute(sql: "UPDATE case_record SET body = ? WHERE id = ?", arguments: [try Self.encodeCase(stored), stored.id])
+            // The writer is alone in its transaction: the next id is known before the insert, so the
+            // row is written once, its body holding its id.
+            stored.id = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM case_record") ?? 0) + 1
+            try Self.insertCase(stored, idempotencyKey: idempotencyKey, in: db)
             try Self.applyKPI(CaseKPI.deltas(from: nil, to: stored), in: db)
             try Self.insertEvent(event, caseID: stored.id!, in: db)
             var audit = audit
@@ -233,18 +226,29 @@ extension SQLiteStore {
         }
     }
 
-    public func openCases(classCode: CaseClassCode, within box: BoundingBox, reportedSince since: Date) async throws -> [Case] {
+    public func openCases(classCode: CaseClassCode, within box: BoundingBox, reportedSince since: Date) async throws -> [(number: String, location: Coordinate)] {
         let open = CaseStatus.allCases.filter(\.isOpen).map(\.rawValue)
         let marks = open.map { _ in "?" }.joined(separator: ", ")
         let arguments = StatementArguments([classCode.rawValue.databaseValue, Self.milliseconds(since).databaseValue]
             + open.map(\.databaseValue)
             + [box.minLongitude, box.maxLongitude, box.minLatitude, box.maxLatitude].map(\.databaseValue))
         return try await database.read { db in
-            try String.fetchAll(db, sql: """
-                SELECT body FROM case_record WHERE class_code = ? AND reported_at >= ? AND status IN (\(marks))
+            try Row.fetchAll(db, sql: """
+                SELECT number, longitude, latitude FROM case_record WHERE class_code = ? AND reported_at >= ? AND status IN (\(marks))
                   AND longitude BETWEEN ? AND ? AND latitude BETWEEN ? AND ? ORDER BY id
-                """, arguments: arguments).map(Self.decodeCase)
+                """, arguments: arguments).map { (number: $0[0], location: Coordinate(longitude: $0[1], latitude: $0[2])) }
         }
+    }
+
+    static func insertCase(_ c: Case, idempotencyKey: String?, in db: Database) throws {
+        try db.cachedStatement(sql: """
+            INSERT INTO case_record (id, number, status, class_code, grid_code, department, source, reporter, reported_at, running_due_at, warn_at,
+              next_alert_at, handle_due_at, close_due_at, longitude, latitude, tracking_hash, idempotency_key, version, body)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """).execute(arguments: [c.id, c.number, c.status.rawValue, c.classCode?.rawValue, c.gridCode.rawValue, c.department, c.source.rawValue, c.reporter,
+                                     milliseconds(c.reportedAt), c.runningDue.map(milliseconds), c.warnAt.map(milliseconds), c.nextAlertAt.map(milliseconds),
+                                     c.due[.handle].map(milliseconds), c.closeDueAt.map(milliseconds), c.location.longitude, c.location.latitude,
+                                     c.trackingHash, idempotencyKey, c.version, try encodeCase(c)])
     }
 
     static func insertEvent(_ event: CaseEvent, caseID: Int64, in db: Database) throws {
@@ -363,25 +367,16 @@ extension SQLiteStore {
 extension SQLiteStore {
     public func importCaseHistory(audit: AuditRecord, next: @escaping @Sendable () throws -> [(Case, [CaseEvent])]?) async throws -> Int {
         try await database.write { db in
-            let insert = try db.cachedStatement(sql: """
-                INSERT INTO case_record (number, status, class_code, grid_code, department, source, reporter, reported_at, running_due_at, warn_at,
-                  next_alert_at, handle_due_at, close_due_at, longitude, latitude, tracking_hash, idempotency_key, version, body)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, ?, ?)
-                """)
+            var nextID = (try Int64.fetchOne(db, sql: "SELECT max(id) FROM case_record") ?? 0) + 1
             var totals: [String: [CivilDay: KPICounters]] = [:]
             var serials: [String: Int] = [:]
             var count = 0
             while let chunk = try next() {
                 for (original, events) in chunk {
                     var c = original
-                    c.id = nil
-                    // The id is the row's; the body is written after it is known.
-                    try insert.execute(arguments: [c.number, c.status.rawValue, c.classCode?.rawValue, c.gridCode.rawValue, c.department, c.source.rawValue,
-                                                   c.reporter, Self.milliseconds(c.reportedAt), c.runningDue.map(Self.milliseconds), c.warnAt.map(Self.milliseconds),
-                                                   c.nextAlertAt.map(Self.milliseconds), c.due[.handle].map(Self.milliseconds), c.closeDueAt.map(Self.milliseconds),
-                                                   c.location.longitude, c.location.latitude, c.trackingHash, c.version, "{}"])
-                    c.id = db.lastInsertedRowID
-                    try db.cachedStatement(sql: "UPDATE case_record SET body = ? WHERE id = ?").execute(arguments: [try Self.encodeCase(c), c.id])
+                    c.id = nextID
+                    nextID += 1
+                    try Self.insertCase(c, idempotencyKey: nil, in: db)
                     for event in events { try Self.insertEvent(event, caseID: c.id!, in: db) }
                     for task in c.tasks {
                         try db.cachedStatement(sql: "INSERT INTO case_assist (department, case_id) VALUES (?, ?)").execute(arguments: [task.department, c.id])

@@ -198,7 +198,7 @@ public final class CaseService: Sendable {
     }
 
     /// Open cases of the class within the duplicate radius reported in the window before.
-    func duplicates(of c: Case, classCode: CaseClassCode) async throws -> [Case] {
+    func duplicates(of c: Case, classCode: CaseClassCode) async throws -> [(number: String, location: Coordinate)] {
         let dLat = duplicateRadius / 111_320
         let dLon = duplicateRadius / GreatCircle.metresPerDegreeLongitude(atLatitude: c.location.latitude)
         let box = BoundingBox(minLongitude: c.location.longitude - dLon, minLatitude: c.location.latitude - dLat,
