@@ -56,7 +56,7 @@ public struct DemoCaseGenerator: Sendable {
         workflow = CaseWorkflow(classes: CaseClassDictionary(), calendar: calendar)
         router = DispatchRouter(routes: routes)
         // 1.32 M cases over the district's 3.9 years of history: about 230 per grid and year.
-        let perGridYear: Double = district.preset == .district ? 228 : district.preset == .small ? 120 : 150
+        let perGridYear: Double = district.preset == .district ? 246 : district.preset == .small ? 120 : 150
         dailyRate = perGridYear * Double(gridRegions.count) / 365.25
         if district.preset != .tiny, let community = gridRegions.first(where: { _ in true })?.code.derivedParent {
             let clusterGrids = gridRegions.filter { $0.code.derivedParent == community }.prefix(3).map(\.code)
@@ -239,8 +239,17 @@ public struct DemoCaseGenerator: Sendable {
         var c = reported.0
         var events = [reported.1]
         func roll(_ percent: Double) -> Bool { Double.random(in: 0..<100, using: &random) < percent }
+        /// Supervision's looks (yellow, red, escalations) that came before `time`, as the server takes them.
+        func supervise(until time: Date) {
+            // A look never comes before the step that set its mark (a deadline already past when moved).
+            while let next = c.nextAlertAt, next < time, let (looked, event) = workflow.supervise(c, at: max(next, events[events.count - 1].time)) {
+                c = looked
+                events.append(event)
+            }
+        }
         /// Applies the step at `time` unless the history ends first; false when it stopped.
         func step(_ command: CaseCommand, _ time: Date, _ actor: String, note: String? = nil) -> Bool {
+            supervise(until: min(time, horizon))
             guard time < horizon, let (next, event) = try? workflow.apply(command, to: c, actor: actor, at: time, note: note) else { return false }
             c = next
             events.append(event)
@@ -265,6 +274,11 @@ public struct DemoCaseGenerator: Sendable {
         guard step(.dispatch(department: lead, assisting: assisting, assistingLimit: nil), t, dispatcher) else { return (c, events) }
         t = after(t, share: 0.05, of: workflow.limit(.handle, for: c), &random)
         guard step(.accept, t, lead) else { return (c, events) }
+        // A few are never reported back: the backlog supervision keeps escalating.
+        if roll(1.2) {
+            supervise(until: horizon)
+            return (c, events)
+        }
         if roll(6) {
             t = after(t, share: 0.3, of: workflow.limit(.handle, for: c), &random)
             guard step(.requestExtension(limit: workflow.limit(.handle, for: c), reason: "需协调相关单位"), t, lead) else { return (c, events) }

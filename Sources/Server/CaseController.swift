@@ -13,6 +13,8 @@ struct CaseController {
         routes.put("case-classes/{code}", .permission(.caseConfigure), use: saveClass)
         routes.get("calendar", .signedIn, use: calendar)
         routes.put("calendar/{day}", .permission(.caseConfigure), use: saveCalendarDay)
+        routes.get("case-settings", .signedIn, use: showSettings)
+        routes.put("case-settings", .permission(.caseConfigure), use: saveSettings)
         routes.get("departments", .signedIn, use: listDepartments)
         routes.put("departments/{code}", .permission(.caseConfigure), use: saveDepartment)
         routes.get("dispatch-routes", .permission(.caseRead), use: listRoutes)
@@ -519,6 +521,34 @@ struct CaseController {
         }
         return try JSONResponse.make(CalendarBody(workingHours: calendar.periods.map(\.description).joined(separator: ","),
                                                   years: Array(Set(days.map { $0.day.components.year })).sorted(), days: days))
+    }
+
+    struct SettingsBody: Codable {
+        var workingHours: String
+        var warningShare: Double
+        var duplicateMetres: Double
+        var duplicateHours: Double
+    }
+
+    @Sendable func showSettings(request: Request, context: AppRequestContext) async throws -> Response {
+        let s = cases.settings
+        return try JSONResponse.make(SettingsBody(workingHours: s.workingHours.map(\.description).joined(separator: ","), warningShare: s.warningShare,
+                                                  duplicateMetres: s.duplicateMetres, duplicateHours: s.duplicateHours))
+    }
+
+    @Sendable func saveSettings(request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let input = try await decodeJSONBody(SettingsBody.self, request: request, context: context)
+        guard let periods = WorkingPeriod.parseList(input.workingHours) else {
+            throw Problem.invalid([.init(field: "workingHours", reason: "ordered periods such as 08:30-12:00,13:30-17:30")])
+        }
+        var s = CaseSettings()
+        s.workingHours = periods
+        s.warningShare = input.warningShare
+        s.duplicateMetres = input.duplicateMetres
+        s.duplicateHours = input.duplicateHours
+        try await cases.saveSettings(s, by: principal)
+        return try await showSettings(request: request, context: context)
     }
 
     struct DayBody: Decodable {

@@ -242,6 +242,36 @@ struct CaseServiceTests {
         #expect(try PersonalDataVault(rotated.retiringOldVersions()).open(resealed, field: CaseService.contactField) == "13812345678")
     }
 
+    @Test("administrators change working hours, the yellow mark and the duplicate rule; deadlines and proposals follow")
+    func settings() async throws {
+        let cases = try await caseService()
+        var s = CaseSettings()
+        s.workingHours = WorkingPeriod.parseList("09:00-12:00,14:00-18:00")!
+        s.warningShare = 0.5
+        s.duplicateMetres = 500
+        s.duplicateHours = 2
+        var bad = s
+        bad.warningShare = 1.5
+        await #expect(throws: CaseRefused.self) { try await cases.saveSettings(bad, by: console) }
+        await #expect(throws: AccessDenied.self) { try await cases.saveSettings(s, by: Principal.anonymousCitizen) }
+        try await cases.saveSettings(s, by: console)
+        // Another instance on the same database reads the same.
+        let other = CaseService(store: cases.store, regions: cases.regions, addresses: cases.addresses, vault: cases.vault, attachments: cases.attachments)
+        try await other.load()
+        #expect(other.settings == s && other.calendar.dayLength == 7 * 3600)
+        let first = try await cases.report(CaseIntake(source: .patrol, classCode: try CaseClassCode("E0102"), description: "垃圾",
+                                                      location: Coordinate(longitude: 120.010, latitude: 30.010)), by: console, at: local("2026-11-30 08:00")).case
+        // Register clock: 30 minutes from 09:00; yellow at half.
+        #expect(first.due[.register] == local("2026-11-30 09:30") && first.warnAt == local("2026-11-30 09:15"))
+        // 300 m away, an hour later: proposed; three hours later: not.
+        let near = try await cases.report(CaseIntake(source: .patrol, classCode: try CaseClassCode("E0102"), description: "垃圾",
+                                                     location: Coordinate(longitude: 120.013, latitude: 30.010)), by: console, at: local("2026-11-30 09:00")).case
+        #expect(near.possibleDuplicates == [first.number])
+        let late = try await cases.report(CaseIntake(source: .patrol, classCode: try CaseClassCode("E0102"), description: "垃圾",
+                                                     location: Coordinate(longitude: 120.013, latitude: 30.010)), by: console, at: local("2026-11-30 11:00")).case
+        #expect(late.possibleDuplicates == [near.number])
+    }
+
     @Test("open cases whose deadlines are still ahead are not yet due")
     func notYetDue() async throws {
         let cases = try await caseService()

@@ -66,6 +66,9 @@ let caseMatrix: [RouteCase] = {
         RouteCase(method: .get, route: "/api/v1/case-classes", policy: .signedIn, success: .ok, request: fixed("/api/v1/case-classes")),
         RouteCase(method: .put, route: "/api/v1/case-classes/{code}", policy: .permission(.caseConfigure), success: .ok,
                   request: fixed("/api/v1/case-classes/E0798", #"{"name": "高空抛物", "limits": {"normal": {"register": "30m", "dispatch": "30m", "handle": "2d", "inspect": "1h"}, "urgent": {"register": "10m", "dispatch": "10m", "handle": "4h", "inspect": "30m"}}}"#)),
+        RouteCase(method: .get, route: "/api/v1/case-settings", policy: .signedIn, success: .ok, request: fixed("/api/v1/case-settings")),
+        RouteCase(method: .put, route: "/api/v1/case-settings", policy: .permission(.caseConfigure), success: .ok,
+                  request: fixed("/api/v1/case-settings", #"{"workingHours": "08:30-12:00,13:30-17:30", "warningShare": 0.8, "duplicateMetres": 50, "duplicateHours": 24}"#)),
         RouteCase(method: .get, route: "/api/v1/calendar", policy: .signedIn, success: .ok, request: fixed("/api/v1/calendar?year=2026")),
         RouteCase(method: .put, route: "/api/v1/calendar/{day}", policy: .permission(.caseConfigure), success: .ok,
                   request: fixed("/api/v1/calendar/2030-01-01", #"{"kind": "holiday", "name": "元旦"}"#)),
@@ -340,6 +343,41 @@ struct CaseAPITests {
             }
             try await client.execute(uri: "/api/v1/public/cases/\(code)/evaluate", method: .post, headers: [.contentType: "application/json"],
                                      body: ByteBuffer(string: #"{"satisfaction": 1}"#)) { #expect($0.status == .conflict) }
+        }
+    }
+
+    @Test("a hotline report given as an address text is placed at the matched standard address; KPIs and the supervision queue answer over HTTP")
+    func addressTextAndKPIs() async throws {
+        let f = try await AuthorizationMatrixTests.fixture()
+        let app = Application(router: buildRouter(services: f.services))
+        try await app.test(.router) { client in
+            let admin = try await Self.session(client, .districtAdministrator)
+            let text = f.insideAddress.elements.standardText
+            var (status, body) = try await Self.post(client, "/api/v1/cases", admin,
+                #"{"source": "hotline", "classCode": "E0701", "description": "楼上漏水纠纷", "addressText": "\#(text)附近", "externalReference": "12345-20261130-0042"}"#)
+            #expect(status == .created)
+            let created = try #require(body["case"]?.objectValue)
+            #expect(created["addressCode"]?.stringValue == f.insideAddress.code)
+            #expect(created["gridCode"]?.stringValue == f.insideAddress.gridCode?.rawValue)
+            #expect(created["externalReference"]?.stringValue == "12345-20261130-0042")
+            (status, body) = try await Self.post(client, "/api/v1/cases", admin, #"{"description": "不知道在哪", "addressText": "火星基地第九大街"}"#)
+            #expect(status == .badRequest && body["errors"]?.arrayValue?.first?.objectValue?["field"]?.stringValue == "addressText")
+            (status, body) = try await Self.post(client, "/api/v1/cases", admin, #"{"description": "没有位置"}"#)
+            #expect(status == .badRequest && body["errors"]?.arrayValue?.first?.objectValue?["field"]?.stringValue == "location")
+            (status, body) = try await Self.post(client, "/api/v1/cases", admin, #"{"description": "类别错", "classCode": "E0100", "location": {"longitude": 120.3, "latitude": 30.4}}"#)
+            #expect(status == .badRequest && body["errors"]?.arrayValue?.first?.objectValue?["field"]?.stringValue == "classCode")
+
+            let kpis = try await client.execute(uri: "/api/v1/kpis?territory=\(f.inside)", method: .get, headers: admin) { response in
+                #expect(response.status == .ok)
+                return try json(response)
+            }
+            let current = try #require(kpis["current"]?.objectValue)
+            #expect((current["kpis"]?.objectValue?["counters"]?.objectValue?["reported"]?.doubleValue ?? 0) >= 1)
+            #expect(kpis["previousPeriod"]?.objectValue?["from"] != nil && kpis["lastYear"]?.objectValue?["to"] != nil)
+            #expect(kpis["scope"]?.stringValue == "territory:\(f.inside)")
+            try await client.execute(uri: "/api/v1/kpis?from=2026-12-01&to=2026-11-01&month=13", method: .get, headers: admin) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/api/v1/supervision?level=orange", method: .get, headers: admin) { #expect($0.status == .badRequest) }
+            try await client.execute(uri: "/api/v1/supervision", method: .get, headers: admin) { #expect($0.status == .ok) }
         }
     }
 

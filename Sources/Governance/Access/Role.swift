@@ -36,7 +36,7 @@ public struct Role: Sendable, Hashable, Codable {
         .registryRead, .personalDataReveal, .caseRead, .caseReport, .caseInspect, .attachmentUpload,
     ]))
     public static let dispatcher = Role(id: "dispatcher", name: "指挥中心调度员", permissions: baseRead.union([
-        .registryRead, .caseRead, .caseRegister, .caseDispatch, .caseSupervise, .cockpitRead,
+        .registryRead, .caseRead, .caseRegister, .caseDispatch, .caseSupervise, .caseEvaluate, .cockpitRead,
     ]))
     public static let supervisor = Role(id: "supervisor", name: "监督员", permissions: baseRead.union([
         .caseRead, .caseReport, .caseInspect, .caseSupervise, .attachmentUpload,

@@ -53,38 +53,41 @@ public final class CaseService: Sendable {
     /// Photos and documents of the steps.
     public let attachments: AttachmentVault
     private let state: Mutex<Dictionaries>
-    /// A new case of the same class within this distance and time of an open one is proposed for merging.
-    public let duplicateRadius: Double
-    public let duplicateWindow: TimeInterval
 
     struct Dictionaries {
         var workflow: CaseWorkflow
         var departments: [String: Department]
         var router: DispatchRouter
+        var settings: CaseSettings
     }
 
-    public init(store: any CityBrainStore, regions: RegionService, addresses: AddressService, vault: PersonalDataVault, attachments: AttachmentVault,
-                duplicateRadius: Double = 50, duplicateWindow: TimeInterval = 24 * 3600) {
+    public init(store: any CityBrainStore, regions: RegionService, addresses: AddressService, vault: PersonalDataVault, attachments: AttachmentVault) {
         self.store = store
         self.attachments = attachments
         self.regions = regions
         self.addresses = addresses
         self.vault = vault
-        self.duplicateRadius = duplicateRadius
-        self.duplicateWindow = duplicateWindow
         state = Mutex(Dictionaries(workflow: CaseWorkflow(classes: CaseClassDictionary(), calendar: WorkingCalendar()), departments: [:],
-                                   router: DispatchRouter(routes: [])))
+                                   router: DispatchRouter(routes: []), settings: CaseSettings()))
     }
+
+    public var settings: CaseSettings { state.withLock { $0.settings } }
+    /// A new case of the same class within this distance and time of an open one is proposed for merging.
+    public var duplicateRadius: Double { settings.duplicateMetres }
+    public var duplicateWindow: TimeInterval { settings.duplicateHours * 3600 }
 
     /// Reads classes, calendar, departments and routes from the store.
     public func load() async throws {
+        let settings = try await CaseSettings.load(from: store)
         let classes = CaseClassDictionary(stored: try await store.storedCaseClasses())
-        let calendar = WorkingCalendar().with(try await store.storedCalendarDays())
+        let calendar = WorkingCalendar(periods: settings.workingHours).with(try await store.storedCalendarDays())
         let departments = Dictionary(try await store.departments().map { ($0.code, $0) }, uniquingKeysWith: { $1 })
         let router = DispatchRouter(routes: try await store.dispatchRoutes())
         state.withLock {
             $0.workflow.classes = classes
             $0.workflow.calendar = calendar
+            $0.workflow.warningShare = settings.warningShare
+            $0.settings = settings
             $0.departments = departments
             $0.router = router
         }
@@ -401,6 +404,16 @@ public final class CaseService: Sendable {
             throw CaseRefused(field: "code", reason: "the major class \(caseClass.code.majorCode) does not exist: add it first (minor 00)")
         }
         try await store.saveCaseClass(caseClass, audit: AuditRecord(actor: principal.auditName, action: "case-class.save", target: "case-class:" + caseClass.code.rawValue))
+        try await load()
+    }
+
+    /// Changes the loop's settings (all instances read them from the store).
+    public func saveSettings(_ settings: CaseSettings, by principal: Principal) async throws {
+        try principal.require(.caseConfigure)
+        if let problem = settings.problem { throw CaseRefused(field: problem.field, reason: problem.reason) }
+        try await settings.save(to: store)
+        _ = try await store.appendAudit([AuditRecord(actor: principal.auditName, action: "case-settings.save", target: "settings",
+                                                     purpose: settings.description)])
         try await load()
     }
 
