@@ -69,7 +69,7 @@ struct AccessTests {
                                            Role(id: "safety-inspector", name: "安全检查员", permissions: [.caseRead])])
         #expect(catalog.role("grid-worker")!.permissions == Role.gridWorker.permissions.union([.kpiRead]))
         #expect(catalog.role("grid-worker")!.name == Role.gridWorker.name)
-        #expect(catalog.permissions(of: ["safety-inspector", "citizen"]) == [.caseRead, .territoryRead, .caseReport, .caseEvaluate])
+        #expect(catalog.permissions(of: ["safety-inspector", "citizen"]) == [.caseRead, .territoryRead, .caseReport, .caseEvaluate, .attachmentUpload])
     }
 
     @Test("nobody grants what he does not hold or reaches outside his territory")
