@@ -349,6 +349,8 @@ public protocol CaseStore: Sendable {
     func openCases(classCode: CaseClassCode, within box: BoundingBox, reportedSince since: Date) async throws -> [(number: String, location: Coordinate)]
     /// Cases whose ``Case/nextAlertAt`` has come, earliest first.
     func casesNeedingSupervision(at time: Date, limit: Int) async throws -> [Case]
+    /// Cases whose reporter's phone is stored as `sealed` (sealing is deterministic).
+    func cases(withContact sealed: String) async throws -> [Case]
     /// Cases whose timeline shows the attachment.
     func cases(withAttachment hash: String) async throws -> [Case]
     /// The read model summed over the scope keys and the days `from` ..< `to`.

@@ -281,6 +281,8 @@ enum SQLiteMigrations {
                   longitude REAL NOT NULL,
                   latitude REAL NOT NULL,
                   tracking_hash TEXT UNIQUE,
+                  -- The reporter's sealed phone: deterministic, so an erasure finds a person's reports.
+                  contact TEXT,
                   idempotency_key TEXT,
                   version INTEGER NOT NULL,
                   body TEXT NOT NULL
@@ -292,6 +294,7 @@ enum SQLiteMigrations {
                 CREATE INDEX case_department ON case_record(department, id);
                 CREATE INDEX case_reporter ON case_record(reporter, id);
                 CREATE INDEX case_next_alert ON case_record(next_alert_at) WHERE next_alert_at IS NOT NULL;
+                CREATE INDEX case_contact ON case_record(contact) WHERE contact IS NOT NULL;
                 CREATE INDEX case_handle_due ON case_record(handle_due_at) WHERE handle_due_at IS NOT NULL;
                 CREATE INDEX case_close_due ON case_record(close_due_at) WHERE close_due_at IS NOT NULL;
                 -- Which cases show an attachment (who may read it).

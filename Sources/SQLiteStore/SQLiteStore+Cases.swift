@@ -122,7 +122,7 @@ extension SQLiteStore {
         try await database.write { db in
             let update = try db.cachedStatement(sql: """
                 UPDATE case_record SET status = ?, class_code = ?, grid_code = ?, department = ?, running_due_at = ?, warn_at = ?, next_alert_at = ?,
-                  handle_due_at = ?, close_due_at = ?, version = ?, body = ?
+                  handle_due_at = ?, close_due_at = ?, contact = ?, version = ?, body = ?
                 WHERE id = ? AND version = ?
                 """)
             for change in changes {
@@ -130,7 +130,7 @@ extension SQLiteStore {
                 guard let id = c.id else { throw StoreConflict("case \(c.number) has no id: it was never stored") }
                 try update.execute(arguments: [c.status.rawValue, c.classCode?.rawValue, c.gridCode.rawValue, c.department,
                                                c.runningDue.map(Self.milliseconds), c.warnAt.map(Self.milliseconds), c.nextAlertAt.map(Self.milliseconds),
-                                               c.due[.handle].map(Self.milliseconds), c.closeDueAt.map(Self.milliseconds), c.version,
+                                               c.due[.handle].map(Self.milliseconds), c.closeDueAt.map(Self.milliseconds), c.reporterContact, c.version,
                                                try Self.encodeCase(c), id, change.expectedVersion])
                 if db.changesCount != 1 {
                     let current = try Int.fetchOne(db, sql: "SELECT version FROM case_record WHERE id = ?", arguments: [id]) ?? 0
@@ -243,12 +243,12 @@ extension SQLiteStore {
     static func insertCase(_ c: Case, idempotencyKey: String?, in db: Database) throws {
         try db.cachedStatement(sql: """
             INSERT INTO case_record (id, number, status, class_code, grid_code, department, source, reporter, reported_at, running_due_at, warn_at,
-              next_alert_at, handle_due_at, close_due_at, longitude, latitude, tracking_hash, idempotency_key, version, body)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+              next_alert_at, handle_due_at, close_due_at, longitude, latitude, tracking_hash, contact, idempotency_key, version, body)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [c.id, c.number, c.status.rawValue, c.classCode?.rawValue, c.gridCode.rawValue, c.department, c.source.rawValue, c.reporter,
                                      milliseconds(c.reportedAt), c.runningDue.map(milliseconds), c.warnAt.map(milliseconds), c.nextAlertAt.map(milliseconds),
                                      c.due[.handle].map(milliseconds), c.closeDueAt.map(milliseconds), c.location.longitude, c.location.latitude,
-                                     c.trackingHash, idempotencyKey, c.version, try encodeCase(c)])
+                                     c.trackingHash, c.reporterContact, idempotencyKey, c.version, try encodeCase(c)])
     }
 
     static func insertEvent(_ event: CaseEvent, caseID: Int64, in db: Database) throws {
@@ -353,6 +353,12 @@ extension SQLiteStore {
         }
     }
 
+    public func cases(withContact sealed: String) async throws -> [Case] {
+        try await database.read { db in
+            try String.fetchAll(db, sql: "SELECT body FROM case_record WHERE contact = ? ORDER BY id", arguments: [sealed]).map(Self.decodeCase)
+        }
+    }
+
     public func cases(withAttachment hash: String) async throws -> [Case] {
         try await database.read { db in
             try String.fetchAll(db, sql: "SELECT c.body FROM case_attachment a JOIN case_record c ON c.id = a.case_id WHERE a.hash = ? ORDER BY c.id",
@@ -413,7 +419,7 @@ extension SQLiteStore {
                 var c = try Self.decodeCase(row["body"])
                 guard let sealed = c.reporterContact else { continue }
                 c.reporterContact = try transform(sealed)
-                try db.execute(sql: "UPDATE case_record SET body = ? WHERE id = ?", arguments: [try Self.encodeCase(c), row["id"] as Int64])
+                try db.execute(sql: "UPDATE case_record SET body = ?, contact = ? WHERE id = ?", arguments: [try Self.encodeCase(c), c.reporterContact, row["id"] as Int64])
             }
             _ = try Self.appendAudit([audit], in: db)
             return rows.count

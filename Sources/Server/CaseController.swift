@@ -222,7 +222,7 @@ struct CaseController {
         case .inspect: return .inspect(passed: try need(b.passed, "passed", "true closes the case, false sends it back for rework"))
         case .evaluate: return .evaluate(satisfaction: try need(b.satisfaction, "satisfaction", "1 to 5"))
         case .remind: return .remind
-        case .report, .absorb, .warn, .escalate: throw Problem.notFound("no step \(action.rawValue)")
+        case .report, .absorb, .warn, .escalate, .redact: throw Problem.notFound("no step \(action.rawValue)")
         }
     }
 

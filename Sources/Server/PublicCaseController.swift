@@ -66,7 +66,7 @@ struct PublicCaseController {
                        className: c.classCode.flatMap { cases.classes.class($0)?.name }, description: c.description,
                        reportedAt: isoTimestamp(c.reportedAt), closedAt: c.closedAt.map(isoTimestamp), satisfaction: c.satisfaction,
                        canEvaluate: c.status == .closed,
-                       steps: events.filter { ![.warn, .escalate, .remind].contains($0.action) }.map {
+                       steps: events.filter { ![.warn, .escalate, .remind, .redact].contains($0.action) }.map {
                            PublicCaseBody.Step(action: $0.action.rawValue, actionName: $0.action.chineseName, time: isoTimestamp($0.time))
                        })
     }

@@ -1,4 +1,5 @@
 import Foundation
+import GeoKit
 import Governance
 import SQLiteStore
 import Testing
@@ -160,6 +161,34 @@ struct ErasureTests {
     static func registries() async throws -> RegistryService {
         let regions = try await Fixture.service()
         return RegistryService(store: regions.store, addresses: AddressService(store: regions.store, regions: regions), vault: PersonalDataVault(.generate()))
+    }
+
+    @Test("erasing a person removes his phone from the cases he reported; the cases, their timelines and their counts stay")
+    func eraseCaseContacts() async throws {
+        let cases = try await caseService()
+        let registries = RegistryService(store: cases.store, addresses: cases.addresses, vault: cases.vault)
+        let him = PrivacyTests.person()
+        _ = try await registries.importEntries(.person, rows: [(2, him, [])], options: RegistryImportOptions(source: "公安"))
+        let phone = try #require(him.fields["phone"])
+        func report(_ phone: String) async throws -> Case {
+            try await cases.report(CaseIntake(source: .hotline, classCode: try CaseClassCode("E0701"), description: "邻居噪音扰民",
+                                              location: Coordinate(longitude: 120.01, latitude: 30.01), contactPhone: phone), by: .console("hotline")).case
+        }
+        let his = try await report(phone), another = try await report("13911112222")
+        let range = (CivilDay(iso: "2020-01-01")!, CivilDay(iso: "2030-01-01")!)
+        let before = try await cases.store.kpiCounters(scopes: ["r:330110000000"], from: range.0, to: range.1)
+        let result = try await PersonalDataErasure(registries: registries).erase(person: PrivacyTests.id, reason: "本人依法申请删除", by: .console("test"))
+        #expect(result == ErasureResult(people: 1, houses: 0, cases: 1))
+        let after = try #require(try await cases.store.storedCase(number: his.number))
+        #expect(after.reporterContact == nil && after.status == his.status && after.version == his.version + 1)
+        #expect(try await cases.store.caseEvents(number: his.number).last?.action == .redact)
+        #expect(try await cases.store.storedCase(number: another.number)?.reporterContact != nil)
+        #expect(try await cases.store.kpiCounters(scopes: ["r:330110000000"], from: range.0, to: range.1) == before)
+        #expect(try await cases.revealContact(his.number, purpose: "回访", by: .console("test")) == nil)
+        // The person is gone: erasing again finds nobody.
+        await #expect(throws: AccessDenied.self) {
+            try await PersonalDataErasure(registries: registries).erase(person: PrivacyTests.id, reason: "重复申请删除", by: .console("test"))
+        }
     }
 
     @Test("erasing a person keeps him as an anonymous resident: counts stay, identity and ownership go, the trail says why")

@@ -23,6 +23,8 @@ public enum CaseAction: String, Sendable, Codable, CaseIterable {
     case warn
     /// Supervision: the running step is overdue (red), escalated one level up.
     case escalate
+    /// The reporter's personal data was erased (PIPL); the case stays for the statistics.
+    case redact
 
     /// The permission the step needs (the service adds territory and department).
     public var permission: Permission {
@@ -36,6 +38,7 @@ public enum CaseAction: String, Sendable, Codable, CaseIterable {
         case .evaluate: .caseEvaluate
         case .absorb: .caseRegister
         case .warn, .escalate: .caseSupervise
+        case .redact: .personalDataErase
         }
     }
 
@@ -60,12 +63,13 @@ public enum CaseAction: String, Sendable, Codable, CaseIterable {
         case .absorb: "并入"
         case .warn: "黄灯预警"
         case .escalate: "红灯升级督办"
+        case .redact: "个人信息删除"
         }
     }
 
     /// The steps a person can ask for (the others happen on their own: a report, a merge's other
     /// side, supervision).
-    public static let commands: [CaseAction] = allCases.filter { ![.report, .absorb, .warn, .escalate].contains($0) }
+    public static let commands: [CaseAction] = allCases.filter { ![.report, .absorb, .warn, .escalate, .redact].contains($0) }
 }
 
 /// A step asked for, with what it needs.
@@ -393,6 +397,17 @@ extension CaseWorkflow {
         }
         c.version = original.version + 1
         return (c, CaseEvent(sequence: c.version, action: action, actor: "supervision", time: time, note: nil, details: details, status: c.status))
+    }
+}
+
+extension CaseWorkflow {
+    /// The case without its reporter's phone, after an erasure; status and clocks unchanged, so
+    /// the statistics stay.
+    public func redacted(_ original: Case, at time: Date, reason: String) -> (Case, CaseEvent) {
+        var c = original
+        c.reporterContact = nil
+        c.version = original.version + 1
+        return (c, CaseEvent(sequence: c.version, action: .redact, actor: "erasure", time: time, note: nil, details: ["reason": reason], status: c.status))
     }
 }
 

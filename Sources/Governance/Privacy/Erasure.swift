@@ -12,10 +12,13 @@ public struct ErasureResult: Sendable, Equatable {
     public var people = 0
     /// Houses whose owner was the person: the owner's name and ID number removed.
     public var houses = 0
+    /// Cases he reported with his phone: the phone removed, the case kept.
+    public var cases = 0
 
-    public init(people: Int = 0, houses: Int = 0) {
+    public init(people: Int = 0, houses: Int = 0, cases: Int = 0) {
         self.people = people
         self.houses = houses
+        self.cases = cases
     }
 }
 
@@ -50,8 +53,26 @@ public struct PersonalDataErasure: Sendable {
         let person = try await registries.scopedEntry(.person, key: key, permission: .personalDataErase, for: principal)
         return try await erase([person], audit: { result in
             [AuditRecord(actor: principal.auditName, action: "erase.person", target: "person:\(vault.storageKey(.person, key: key))",
-                         purpose: why + (result.houses > 0 ? " (and as owner of \(result.houses) houses)" : ""), requestID: requestID)]
+                         purpose: why + (result.houses > 0 ? " (and as owner of \(result.houses) houses)" : "")
+                            + (result.cases > 0 ? " (phone removed from \(result.cases) cases)" : ""), requestID: requestID)]
         })
+    }
+
+    /// Removes the person's phone from the cases he reported with it (found through deterministic
+    /// sealing), each change a versioned step of the case; the cases and their statistics stay.
+    /// Done before the registry record changes: when that fails, running the erasure again finds
+    /// no phone left to remove and completes it.
+    func redactCases(reportedBy person: RegistryEntry, at time: Date) async throws -> Int {
+        guard let phone = person.fields["phone"], !phone.isEmpty else { return 0 }
+        let workflow = CaseWorkflow(classes: CaseClassDictionary(), calendar: WorkingCalendar())
+        var count = 0
+        for c in try await store.cases(withContact: vault.seal(phone, field: CaseService.contactField)) {
+            let (updated, event) = workflow.redacted(c, at: time, reason: "erasure of the reporter's personal data")
+            try await store.updateCases([CaseChange(previous: c, updated: updated, event: event)],
+                                        audit: [AuditRecord(time: time, actor: "erasure", action: "case.redact", target: "case:" + c.number)])
+            count += 1
+        }
+        return count
     }
 
     /// Replaces the people's records by their anonymous remainders and removes them as house
@@ -60,6 +81,7 @@ public struct PersonalDataErasure: Sendable {
         var replacements: [RegistryReplacement] = []
         var result = ErasureResult()
         for person in people where !person.isErased {
+            result.cases += try await redactCases(reportedBy: person, at: Date())
             let anonymous = Self.anonymized(person)
             replacements.append(RegistryReplacement(kind: .person, storedKey: vault.storageKey(.person, key: person.key),
                                                     replacement: vault.sealed(anonymous), tagsColumn: vault.sealedTagsColumn(anonymous)))
