@@ -26,7 +26,8 @@ public struct SupervisionService: Service {
                 logger.error("supervision failed; retrying on the next run", metadata: ["error": "\(error)"])
             }
             do {
-                try await Task.sleep(for: interval)
+                // Cut short by a graceful shutdown, so that the server stops at once.
+                try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
             } catch {
                 return
             }
