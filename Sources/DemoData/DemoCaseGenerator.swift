@@ -190,8 +190,7 @@ public struct DemoCaseGenerator: Sendable {
         let horizon = end.start
         return drafts.map { d in
             var d = d
-            let c = d.reportedAt.components
-            let prefix = String(d.gridCode.rawValue.prefix(6)) + "-" + String(c.year) + padded(c.month, 2) + padded(c.day, 2)
+            let prefix = CaseService.numberPrefix(grid: d.gridCode, at: d.reportedAt)
             serials[prefix, default: 0] += 1
             d.number = prefix + "-" + padded(serials[prefix]!, 6)
             var stream = DemoRandom(seed: seed).substream("case-\(d.number)")
@@ -320,7 +319,6 @@ public struct DemoCaseGenerator: Sendable {
 }
 
 extension Date {
-    var components: (year: Int, month: Int, day: Int) { CivilDay(self).components }
     /// Whole seconds, as the history is written.
     var rounded: Date { Date(timeIntervalSince1970: timeIntervalSince1970.rounded()) }
 }

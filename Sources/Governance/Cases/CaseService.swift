@@ -152,10 +152,9 @@ public final class CaseService: Sendable {
         return CaseReceipt(case: stored, created: created, trackingCode: created ? trackingCode : nil)
     }
 
-    /// `330110-20261129`: the district's code and the local day.
-    static func numberPrefix(grid: RegionCode, at time: Date) -> String {
-        let day = CivilDay(time).components
-        return String(grid.rawValue.prefix(6)) + "-" + String(day.year) + (day.month < 10 ? "0" : "") + String(day.month) + (day.day < 10 ? "0" : "") + String(day.day)
+    /// `330110-20261129`: the district's code and the local day; the store appends the day's serial.
+    public static func numberPrefix(grid: RegionCode, at time: Date) -> String {
+        String(grid.rawValue.prefix(6)) + "-" + CivilDay(time).description.replacingOccurrences(of: "-", with: "")
     }
 
     struct Place {
