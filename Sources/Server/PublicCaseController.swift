@@ -18,6 +18,21 @@ struct PublicCaseController {
         routes.post("public/cases", .open, use: report)
         routes.get("public/cases/{trackingCode}", .open, use: track)
         routes.post("public/cases/{trackingCode}/evaluate", .open, use: evaluate)
+        routes.get("public/outline", .open, use: outline)
+    }
+
+    /// The district's outline and its streets (or grids, `level=grid`: where reports are taken), for
+    /// the residents' map: public administrative boundaries, nothing else.
+    @Sendable func outline(request: Request, context: AppRequestContext) async throws -> Response {
+        let level = request.uri.queryParameters["level"].map(String.init) ?? "street"
+        guard let wanted = RegionLevel(rawValue: level), [.district, .street, .grid].contains(wanted) else {
+            throw Problem.invalid([.init(field: "level", reason: "district, street or grid")])
+        }
+        let territory = cases.regions.territory()
+        let regions = territory.regions(level: .district, under: nil) + (wanted == .district ? [] : territory.regions(level: wanted, under: nil))
+        var w = JSONWriter(reservingCapacity: regions.count * 2048)
+        GeoJSON.write(regions.map { RegionExport.feature($0, coordinateSystem: .wgs84) }, to: &w)
+        return JSONResponse.raw(w.bytes, contentType: "application/geo+json")
     }
 
     func limit(_ limiter: RateLimiter, _ context: AppRequestContext) throws {

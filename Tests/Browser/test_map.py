@@ -6,69 +6,27 @@ Run by scripts/test (python3 -m unittest discover -s Tests/Browser).
 """
 import os
 import re
-import shutil
-import socket
-import subprocess
-import tempfile
-import time
 import unittest
-import urllib.request
 
-from selenium import webdriver
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-BINARY = os.environ.get("CITYBRAIN_BINARY", os.path.join(ROOT, ".build", "debug", "citybrain"))
-SCREENSHOTS = os.path.join(ROOT, ".build", "screenshots")
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from support import SCREENSHOTS, DemoServer, browser
 
 
 class MapPage(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.folder = tempfile.mkdtemp(prefix="citybrain-browser-")
-        database = os.path.join(cls.folder, "demo.sqlite")
-        demo = subprocess.run([BINARY, "demo", "--preset", "tiny", "--no-serve", "--database", database],
-                              capture_output=True, text=True, check=True)
-        # "  grid-worker  Demo-…-1  grid-worker  网格员  33011000100101"
-        cls.accounts = {}
-        for line in demo.stdout.splitlines():
-            parts = line.split()
-            if line.startswith("  ") and len(parts) >= 5 and parts[1].startswith("Demo-"):
-                cls.accounts[parts[0]] = {"password": parts[1], "role": parts[2], "territory": parts[-1]}
-        cls.port = free_port()
-        cls.server = subprocess.Popen([BINARY, "serve", "--database", database, "--port", str(cls.port), "--log-level", "error"])
-        cls.base = "http://127.0.0.1:%d" % cls.port
-        for _ in range(200):
-            try:
-                urllib.request.urlopen(cls.base + "/healthz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        options = webdriver.ChromeOptions()
-        options.binary_location = CHROMIUM
-        for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                     "--disable-component-update", "--window-size=1366,900", "--lang=zh-CN"]:
-            options.add_argument(flag)
-        cls.browser = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
-        os.makedirs(SCREENSHOTS, exist_ok=True)
+        cls.server = DemoServer()
+        cls.accounts = cls.server.accounts
+        cls.base = cls.server.base
+        cls.browser = browser()
 
     @classmethod
     def tearDownClass(cls):
         cls.browser.quit()
-        cls.server.terminate()
-        cls.server.wait(10)
-        shutil.rmtree(cls.folder, ignore_errors=True)
+        cls.server.stop()
 
     def wait(self, condition, timeout=20):
         return WebDriverWait(self.browser, timeout).until(condition)

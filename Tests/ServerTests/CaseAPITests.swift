@@ -148,6 +148,7 @@ let caseMatrix: [RouteCase] = {
             let code = try await f.newCaseWithCode(side, role, upTo: .closed, source: .citizen).trackingCode!
             return ("/api/v1/public/cases/\(code)/evaluate", #"{"satisfaction": 5, "comment": "处理及时"}"#)
         },
+        RouteCase(method: .get, route: "/api/v1/public/outline", policy: .open, success: .ok, request: fixed("/api/v1/public/outline?level=grid")),
         RouteCase(method: .get, route: "/api/v1/supervision", policy: .permission(.caseSupervise), success: .ok, request: fixed("/api/v1/supervision?level=red")),
         RouteCase(method: .get, route: "/api/v1/kpis", policy: .permission(.kpiRead), success: .ok, outside: .notFound) { side, f, _ in
             ("/api/v1/kpis?month=2026-11&territory=\(f.community(side))", nil)

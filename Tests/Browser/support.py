@@ -1,0 +1,111 @@
+"""Shared by the browser tests: a demo server on a temporary database, a headless Debian Chromium,
+and a small API client for the steps staff take outside the page under test."""
+import http.cookiejar
+import json
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.service import Service
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+BINARY = os.environ.get("CITYBRAIN_BINARY", os.path.join(ROOT, ".build", "debug", "citybrain"))
+SCREENSHOTS = os.path.join(ROOT, ".build", "screenshots")
+CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class DemoServer:
+    """`citybrain demo --preset tiny` generated into a temporary folder and served on a free port."""
+
+    def __init__(self):
+        self.folder = tempfile.mkdtemp(prefix="citybrain-browser-")
+        database = os.path.join(self.folder, "demo.sqlite")
+        demo = subprocess.run([BINARY, "demo", "--preset", "tiny", "--no-serve", "--database", database],
+                              capture_output=True, text=True, check=True)
+        # "  grid-worker  Demo-…-1  grid-worker  网格员  33011000100101"
+        self.accounts = {}
+        for line in demo.stdout.splitlines():
+            parts = line.split()
+            if line.startswith("  ") and len(parts) >= 5 and parts[1].startswith("Demo-"):
+                self.accounts[parts[0]] = {"password": parts[1], "role": parts[2], "territory": parts[-1]}
+        self.port = free_port()
+        self.process = subprocess.Popen([BINARY, "serve", "--database", database, "--port", str(self.port), "--log-level", "error"])
+        self.base = "http://127.0.0.1:%d" % self.port
+        for _ in range(300):
+            try:
+                urllib.request.urlopen(self.base + "/healthz", timeout=1)
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("the server did not come up")
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(20)
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+
+def browser():
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--window-size=1366,900", "--lang=zh-CN"]:
+        options.add_argument(flag)
+    os.makedirs(SCREENSHOTS, exist_ok=True)
+    return webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+
+
+class Staff:
+    """A signed-in account calling the API as the web pages do (session cookie and CSRF token)."""
+
+    def __init__(self, server, username):
+        self.server = server
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        session = self.call("POST", "/api/v1/session", {"username": username, "password": server.accounts[username]["password"]})
+        self.csrf = session["csrfToken"]
+
+    def call(self, method, path, body=None):
+        request = urllib.request.Request(self.server.base + path, method=method,
+                                         data=None if body is None else json.dumps(body).encode())
+        request.add_header("Content-Type", "application/json")
+        if getattr(self, "csrf", None):
+            request.add_header("X-CSRF-Token", self.csrf)
+        with self.opener.open(request, timeout=10) as response:
+            text = response.read()
+            return json.loads(text) if text else None
+
+    def step(self, number, action, **fields):
+        case = self.call("GET", "/api/v1/cases/" + number)
+        return self.call("POST", "/api/v1/cases/%s/%s" % (number, action), dict(version=case["version"], **fields))
+
+
+def point_inside(feature):
+    """A point well inside the feature's first polygon (ray casting over a lattice, nearest the middle first)."""
+    ring = feature["geometry"]["coordinates"][0][0]
+    xs, ys = [p[0] for p in ring], [p[1] for p in ring]
+
+    def inside(x, y):
+        hit = False
+        for (x1, y1), (x2, y2) in zip(ring, ring[1:]):
+            if (y1 > y) != (y2 > y) and x < x1 + (y - y1) * (x2 - x1) / (y2 - y1):
+                hit = not hit
+        return hit
+
+    cx, cy = (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
+    lattice = [(min(xs) + (max(xs) - min(xs)) * i / 20, min(ys) + (max(ys) - min(ys)) * j / 20) for i in range(1, 20) for j in range(1, 20)]
+    for x, y in sorted(lattice, key=lambda p: (p[0] - cx) ** 2 + (p[1] - cy) ** 2):
+        if inside(x, y):
+            return y, x
+    raise ValueError("no point inside " + feature["properties"]["code"])
