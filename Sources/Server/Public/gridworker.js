@@ -1,0 +1,187 @@
+// The grid worker's phone page: report what the patrol finds (class, description, photo, GPS) in
+// under a minute, and re-inspect the cases departments report handled in one's grids.
+(function () {
+  'use strict';
+  const texts = {
+    zh: { title: '网格员', logout: '退出', loginTitle: '登录城市大脑', username: '用户名', password: '密码', login: '登录', lang: 'English',
+      reportTitle: '巡查上报', class: '类别', description: '情况描述', photo: '拍照', locate: '获取当前位置', send: '上报',
+      tasksTitle: '待核查', noTasks: '没有待核查的案件。', position: '位置', noPosition: '无法获取位置，请开启定位。', needPosition: '请先获取当前位置。',
+      needDescription: '请填写情况描述。', reported: '已上报，编号', due: '立案时限', note: '核查说明', pass: '核查通过', fail: '未整改，返工',
+      handledNote: '部门反馈', closed: '已结案', reworked: '已退回返工' },
+    en: { title: 'Grid worker', logout: 'Sign out', loginTitle: 'Sign in to CityBrain', username: 'User name', password: 'Password', login: 'Sign in', lang: '中文',
+      reportTitle: 'Report from patrol', class: 'Class', description: 'What you see', photo: 'Photo', locate: 'Get my position', send: 'Report',
+      tasksTitle: 'To re-inspect', noTasks: 'Nothing to re-inspect.', position: 'Position', noPosition: 'No position: turn location on.', needPosition: 'Get your position first.',
+      needDescription: 'Describe what you see.', reported: 'Reported, number', due: 'To register by', note: 'Inspection note', pass: 'Passed', fail: 'Not fixed: rework',
+      handledNote: 'Department feedback', closed: 'Closed', reworked: 'Sent back for rework' }
+  };
+  let lang = localStorage.getItem('citybrain.lang') || 'zh';
+  const t = (key) => texts[lang][key] || key;
+  const $ = (id) => document.getElementById(id);
+  let csrfToken = null;
+  let position = null;
+
+  function applyLanguage() {
+    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+    document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
+    $('language').textContent = t('lang');
+  }
+
+  async function request(url, options) {
+    const headers = Object.assign({ Accept: 'application/json' }, (options && options.headers) || {});
+    if (options && options.method && options.method !== 'GET' && csrfToken) { headers['X-CSRF-Token'] = csrfToken; }
+    const response = await fetch(url, Object.assign({}, options, { headers, credentials: 'same-origin' }));
+    const body = response.status === 204 ? null : await response.json().catch(() => null);
+    if (response.status === 401 && !url.endsWith('/session')) { $('login').hidden = false; }
+    if (!response.ok) {
+      const first = body && body.errors && body.errors[0];
+      const error = new Error(first ? first.field + ': ' + first.reason : (body && body.detail) || response.statusText);
+      error.status = response.status;
+      throw error;
+    }
+    return body;
+  }
+
+  function element(tag, text, className) {
+    const el = document.createElement(tag);
+    if (text !== undefined && text !== null) { el.textContent = text; }
+    if (className) { el.className = className; }
+    return el;
+  }
+
+  function setPosition(lat, lon) {
+    position = { latitude: lat, longitude: lon };
+    $('position').textContent = t('position') + ': ' + lat.toFixed(6) + ', ' + lon.toFixed(6);
+  }
+  // The page's tests (and a device without GPS in a demo) set the position directly.
+  window.citybrainGridWorker = { setPosition };
+
+  $('locate').addEventListener('click', () => {
+    if (!navigator.geolocation) { $('position').textContent = t('noPosition'); return; }
+    navigator.geolocation.getCurrentPosition((p) => setPosition(p.coords.latitude, p.coords.longitude),
+      () => { $('position').textContent = t('noPosition'); }, { enableHighAccuracy: true, timeout: 10000 });
+  });
+
+  async function upload(file) {
+    if (!file) { return []; }
+    const stored = await request('/api/v1/attachments', { method: 'POST', headers: { 'Content-Type': file.type || 'application/octet-stream' }, body: file });
+    return [stored.hash];
+  }
+
+  $('report-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const error = $('report-error');
+    error.textContent = '';
+    const description = $('description').value.trim();
+    if (!description) { error.textContent = t('needDescription'); return; }
+    if (!position) { error.textContent = t('needPosition'); return; }
+    $('send').disabled = true;
+    try {
+      const attachments = await upload($('photo').files[0]);
+      const key = $('report-form').dataset.key || (crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random());
+      $('report-form').dataset.key = key;
+      const receipt = await request('/api/v1/cases', { method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': key },
+        body: JSON.stringify({ source: 'patrol', classCode: $('class').value, description, location: position, attachments }) });
+      $('reported').textContent = t('reported') + ' ' + receipt.case.number + ' · ' + receipt.case.statusName;
+      $('report-form').reset();
+      delete $('report-form').dataset.key;
+      position = null;
+      $('position').textContent = '';
+    } catch (e) {
+      error.textContent = e.message;
+    } finally {
+      $('send').disabled = false;
+    }
+  });
+
+  async function loadTasks() {
+    const box = $('tasks');
+    box.innerHTML = '';
+    const page = await request('/api/v1/cases?status=handled&limit=50');
+    if (!page.items.length) { box.append(element('p', t('noTasks'), 'hint')); }
+    for (const c of page.items) {
+      const article = element('article');
+      article.dataset.number = c.number;
+      article.append(element('h3', (c.className || '') + ' · ' + c.number), element('p', c.description));
+      const timeline = await request('/api/v1/cases/' + c.number + '/timeline');
+      const feedback = timeline.events.filter((e) => e.action === 'report-handled').pop();
+      if (feedback && feedback.note) { article.append(element('p', t('handledNote') + '：' + feedback.note, 'hint')); }
+      const form = element('form');
+      const label = element('label', t('note'));
+      const note = element('textarea');
+      note.id = 'note-' + c.number;
+      label.htmlFor = note.id;
+      const photo = element('input');
+      photo.type = 'file';
+      photo.accept = 'image/jpeg,image/png,image/webp';
+      photo.setAttribute('capture', 'environment');
+      photo.setAttribute('aria-label', t('photo'));
+      const row = element('div', null, 'row');
+      const pass = element('button', t('pass'));
+      pass.type = 'submit';
+      pass.value = 'pass';
+      const fail = element('button', t('fail'), 'fail');
+      fail.type = 'submit';
+      fail.value = 'fail';
+      row.append(pass, fail);
+      const error = element('p', null, 'error');
+      error.setAttribute('role', 'alert');
+      form.append(label, note, photo, row, error);
+      form.addEventListener('submit', async (event) => {
+        event.preventDefault();
+        const passed = event.submitter ? event.submitter.value === 'pass' : true;
+        try {
+          const attachments = await upload(photo.files[0]);
+          const body = { version: c.version, passed, attachments };
+          if (note.value.trim()) { body.note = note.value.trim(); }
+          await request('/api/v1/cases/' + c.number + '/inspect', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body) });
+          article.replaceChildren(element('h3', c.number), element('p', passed ? t('closed') : t('reworked'), 'hint'));
+        } catch (e) {
+          error.textContent = e.message;
+        }
+      });
+      article.append(form);
+      box.append(article);
+    }
+  }
+
+  async function start() {
+    applyLanguage();
+    let session;
+    try {
+      session = await request('/api/v1/session');
+    } catch (e) {
+      if (e.status === 401) { $('login').hidden = false; $('login-username').focus(); return; }
+      throw e;
+    }
+    csrfToken = session.csrfToken;
+    $('login').hidden = true;
+    $('logout').hidden = false;
+    $('territory').textContent = session.username + ' · ' + session.territory;
+    const classes = (await request('/api/v1/case-classes')).items.filter((k) => !k.major && k.active);
+    $('class').replaceChildren(...classes.map((k) => { const o = element('option', k.code + ' ' + k.name); o.value = k.code; return o; }));
+    await loadTasks();
+  }
+
+  $('login-form').addEventListener('submit', async (event) => {
+    event.preventDefault();
+    $('login-error').textContent = '';
+    try {
+      await request('/api/v1/session', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ username: $('login-username').value, password: $('login-password').value }) });
+      $('login-password').value = '';
+      await start();
+    } catch (e) {
+      $('login-error').textContent = e.message;
+    }
+  });
+  $('logout').addEventListener('click', async () => {
+    await request('/api/v1/session', { method: 'DELETE' }).catch(() => {});
+    window.location.reload();
+  });
+  $('language').addEventListener('click', () => {
+    lang = lang === 'zh' ? 'en' : 'zh';
+    localStorage.setItem('citybrain.lang', lang);
+    applyLanguage();
+  });
+  start().catch((e) => { $('tasks').append(element('p', e.message, 'error')); });
+})();
