@@ -12,6 +12,9 @@ import urllib.request
 
 from selenium import webdriver
 from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 BINARY = os.environ.get("CITYBRAIN_BINARY", os.path.join(ROOT, ".build", "debug", "citybrain"))
@@ -109,3 +112,23 @@ def point_inside(feature):
         if inside(x, y):
             return y, x
     raise ValueError("no point inside " + feature["properties"]["code"])
+
+
+def grid_point(server, username):
+    """A point inside the grid an account works in (from the public outline)."""
+    with urllib.request.urlopen(server.base + "/api/v1/public/outline?level=grid") as response:
+        grids = {f["properties"]["code"]: f for f in json.load(response)["features"]}
+    return point_inside(grids[server.accounts[username]["territory"]])
+
+
+def sign_in(driver, server, page, username, ready):
+    """Opens a staff page signed out, signs in through its overlay and waits until `ready(driver)`."""
+    driver.delete_all_cookies()
+    driver.get(server.base + page)
+    driver.execute_script("localStorage.clear()")
+    driver.get(server.base + page)
+    WebDriverWait(driver, 20).until(EC.visibility_of_element_located((By.ID, "login-form")))
+    driver.find_element(By.ID, "login-username").send_keys(username)
+    driver.find_element(By.ID, "login-password").send_keys(server.accounts[username]["password"])
+    driver.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
+    WebDriverWait(driver, 20).until(ready)

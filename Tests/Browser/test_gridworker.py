@@ -1,16 +1,14 @@
 """The grid worker's phone page in a real browser (a phone-sized window): report from patrol with a
 class, a photo and the position; re-inspect what the department reports handled and close it."""
-import json
 import os
 import tempfile
 import unittest
-import urllib.request
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from support import SCREENSHOTS, DemoServer, Staff, browser, point_inside
+from support import SCREENSHOTS, DemoServer, Staff, browser, grid_point, sign_in
 
 
 class GridWorkerPage(unittest.TestCase):
@@ -19,9 +17,7 @@ class GridWorkerPage(unittest.TestCase):
         cls.server = DemoServer()
         cls.browser = browser()
         cls.browser.set_window_size(390, 844)
-        with urllib.request.urlopen(cls.server.base + "/api/v1/public/outline?level=grid") as response:
-            grids = {f["properties"]["code"]: f for f in json.load(response)["features"]}
-        cls.point = point_inside(grids[cls.server.accounts["grid-worker"]["territory"]])
+        cls.point = grid_point(cls.server, "grid-worker")
 
     @classmethod
     def tearDownClass(cls):
@@ -32,15 +28,8 @@ class GridWorkerPage(unittest.TestCase):
         return WebDriverWait(self.browser, timeout).until(condition)
 
     def sign_in(self):
-        self.browser.delete_all_cookies()
-        self.browser.get(self.server.base + "/gridworker.html")
-        self.browser.execute_script("localStorage.clear()")
-        self.browser.get(self.server.base + "/gridworker.html")
-        self.wait(EC.visibility_of_element_located((By.ID, "login-form")))
-        self.browser.find_element(By.ID, "login-username").send_keys("grid-worker")
-        self.browser.find_element(By.ID, "login-password").send_keys(self.server.accounts["grid-worker"]["password"])
-        self.browser.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
-        self.wait(lambda d: len(d.find_elements(By.CSS_SELECTOR, "#class option")) > 10)
+        sign_in(self.browser, self.server, "/gridworker.html", "grid-worker",
+                lambda d: len(d.find_elements(By.CSS_SELECTOR, "#class option")) > 10)
 
     def test_report_from_patrol_and_close_after_reinspection(self):
         self.sign_in()

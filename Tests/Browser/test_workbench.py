@@ -1,16 +1,14 @@
 """The case workbench in a real browser: a grid worker's report is registered and dispatched by the
 dispatcher, accepted and handled by the department, re-inspected and closed by the grid worker —
 each through the page as its own account; a step based on an old version is explained."""
-import json
 import os
 import unittest
-import urllib.request
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
 
-from support import SCREENSHOTS, DemoServer, Staff, browser, point_inside
+from support import SCREENSHOTS, DemoServer, Staff, browser, grid_point, sign_in
 
 
 class Workbench(unittest.TestCase):
@@ -18,9 +16,7 @@ class Workbench(unittest.TestCase):
     def setUpClass(cls):
         cls.server = DemoServer()
         cls.browser = browser()
-        with urllib.request.urlopen(cls.server.base + "/api/v1/public/outline?level=grid") as response:
-            grids = {f["properties"]["code"]: f for f in json.load(response)["features"]}
-        cls.point = point_inside(grids[cls.server.accounts["grid-worker"]["territory"]])
+        cls.point = grid_point(cls.server, "grid-worker")
 
     @classmethod
     def tearDownClass(cls):
@@ -31,15 +27,7 @@ class Workbench(unittest.TestCase):
         return WebDriverWait(self.browser, timeout).until(condition)
 
     def sign_in(self, username):
-        self.browser.delete_all_cookies()
-        self.browser.get(self.server.base + "/workbench.html")
-        self.browser.execute_script("localStorage.clear()")
-        self.browser.get(self.server.base + "/workbench.html")
-        self.wait(EC.visibility_of_element_located((By.ID, "login-form")))
-        self.browser.find_element(By.ID, "login-username").send_keys(username)
-        self.browser.find_element(By.ID, "login-password").send_keys(self.server.accounts[username]["password"])
-        self.browser.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
-        self.wait(EC.text_to_be_present_in_element((By.ID, "who"), username))
+        sign_in(self.browser, self.server, "/workbench.html", username, EC.text_to_be_present_in_element((By.ID, "who"), username))
 
     def report(self, description):
         lat, lon = self.point

@@ -14,39 +14,10 @@
       needDescription: 'Describe what you see.', reported: 'Reported, number', due: 'To register by', note: 'Inspection note', pass: 'Passed', fail: 'Not fixed: rework',
       handledNote: 'Department feedback', closed: 'Closed', reworked: 'Sent back for rework' }
   };
-  let lang = localStorage.getItem('citybrain.lang') || 'zh';
-  const t = (key) => texts[lang][key] || key;
-  const $ = (id) => document.getElementById(id);
-  let csrfToken = null;
+  const { request, element, $ } = window.CityBrain;
+  const language = window.CityBrain.language(texts);
+  const t = language.t;
   let position = null;
-
-  function applyLanguage() {
-    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
-    document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
-    $('language').textContent = t('lang');
-  }
-
-  async function request(url, options) {
-    const headers = Object.assign({ Accept: 'application/json' }, (options && options.headers) || {});
-    if (options && options.method && options.method !== 'GET' && csrfToken) { headers['X-CSRF-Token'] = csrfToken; }
-    const response = await fetch(url, Object.assign({}, options, { headers, credentials: 'same-origin' }));
-    const body = response.status === 204 ? null : await response.json().catch(() => null);
-    if (response.status === 401 && !url.endsWith('/session')) { $('login').hidden = false; }
-    if (!response.ok) {
-      const first = body && body.errors && body.errors[0];
-      const error = new Error(first ? first.field + ': ' + first.reason : (body && body.detail) || response.statusText);
-      error.status = response.status;
-      throw error;
-    }
-    return body;
-  }
-
-  function element(tag, text, className) {
-    const el = document.createElement(tag);
-    if (text !== undefined && text !== null) { el.textContent = text; }
-    if (className) { el.className = className; }
-    return el;
-  }
 
   function setPosition(lat, lon) {
     position = { latitude: lat, longitude: lon };
@@ -145,43 +116,15 @@
   }
 
   async function start() {
-    applyLanguage();
-    let session;
-    try {
-      session = await request('/api/v1/session');
-    } catch (e) {
-      if (e.status === 401) { $('login').hidden = false; $('login-username').focus(); return; }
-      throw e;
-    }
-    csrfToken = session.csrfToken;
-    $('login').hidden = true;
-    $('logout').hidden = false;
+    language.apply();
+    const session = await window.CityBrain.session();
+    if (!session) { return; }
     $('territory').textContent = session.username + ' · ' + session.territory;
     const classes = (await request('/api/v1/case-classes')).items.filter((k) => !k.major && k.active);
     $('class').replaceChildren(...classes.map((k) => { const o = element('option', k.code + ' ' + k.name); o.value = k.code; return o; }));
     await loadTasks();
   }
 
-  $('login-form').addEventListener('submit', async (event) => {
-    event.preventDefault();
-    $('login-error').textContent = '';
-    try {
-      await request('/api/v1/session', { method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ username: $('login-username').value, password: $('login-password').value }) });
-      $('login-password').value = '';
-      await start();
-    } catch (e) {
-      $('login-error').textContent = e.message;
-    }
-  });
-  $('logout').addEventListener('click', async () => {
-    await request('/api/v1/session', { method: 'DELETE' }).catch(() => {});
-    window.location.reload();
-  });
-  $('language').addEventListener('click', () => {
-    lang = lang === 'zh' ? 'en' : 'zh';
-    localStorage.setItem('citybrain.lang', lang);
-    applyLanguage();
-  });
+  window.CityBrain.bindSignIn(start);
   start().catch((e) => { $('tasks').append(element('p', e.message, 'error')); });
 })();

@@ -22,44 +22,18 @@
       evaluate: '评价', remind: '督办', handle: '处置' },
     en: {}
   };
-  let lang = localStorage.getItem('citybrain.lang') || 'zh';
-  const t = (key) => texts[lang][key] || key;
-  const stepName = (action) => (stepNames[lang] && stepNames[lang][action]) || action;
-  const $ = (id) => document.getElementById(id);
-  let csrfToken = null;
+  const { request, element, $ } = window.CityBrain;
   let session = null;
   let queue = 'reported';
   let classes = [];
   let departments = [];
-
-  function applyLanguage() {
-    document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
-    document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
-    $('language').textContent = t('lang');
-  }
-
-  async function request(url, options) {
-    const headers = Object.assign({ Accept: 'application/json' }, (options && options.headers) || {});
-    if (options && options.method && options.method !== 'GET' && csrfToken) { headers['X-CSRF-Token'] = csrfToken; }
-    const response = await fetch(url, Object.assign({}, options, { headers, credentials: 'same-origin' }));
-    const body = response.status === 204 ? null : await response.json().catch(() => null);
-    if (response.status === 401 && !url.endsWith('/session')) { $('login').hidden = false; }
-    if (!response.ok) {
-      const first = body && body.errors && body.errors[0];
-      const error = new Error(first ? first.field + ': ' + first.reason : (body && body.detail) || response.statusText);
-      error.status = response.status;
-      error.problem = body;
-      throw error;
-    }
-    return body;
-  }
-
-  function element(tag, text, className) {
-    const el = document.createElement(tag);
-    if (text !== undefined && text !== null) { el.textContent = text; }
-    if (className) { el.className = className; }
-    return el;
-  }
+  const language = window.CityBrain.language(texts, () => {
+    if ($('case').dataset.number) { openCase($('case').dataset.number); }
+    loadQueue(queue);
+  });
+  const t = language.t;
+  const stepName = (action) => (stepNames[language.current()] && stepNames[language.current()][action]) || action;
+  const localTime = (at) => new Date(at).toLocaleString(language.current() === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: 'Asia/Shanghai' });
 
   const queries = {
     reported: 'status=reported', registered: 'status=registered', handled: 'status=handled', overdue: 'overdue=true',
@@ -105,7 +79,7 @@
     fact('reporter', c.reporter + (c.contactPhone ? ' ' + c.contactPhone : ''));
     const departmentName = (code) => (departments.find((d) => d.code === code) || { name: code }).name;
     fact('department', c.department ? departmentName(c.department) : null);
-    fact('due', Object.entries(c.due).map(([step, at]) => stepName(step) + ' ' + new Date(at).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: 'Asia/Shanghai' })).join('；'));
+    fact('due', Object.entries(c.due).map(([step, at]) => stepName(step) + ' ' + localTime(at)).join('；'));
     box.append(facts);
     const actions = element('div', null, 'actions');
     for (const action of c.allowedActions) {
@@ -120,8 +94,7 @@
     steps.id = 'timeline';
     const photos = element('div');
     for (const e of timeline.events) {
-      const when = new Date(e.time).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en-GB', { timeZone: 'Asia/Shanghai' });
-      steps.append(element('li', when + ' ' + (lang === 'zh' ? e.actionName : e.action) + ' · ' + e.actor + (e.note ? ' · ' + e.note : '')));
+      steps.append(element('li', localTime(e.time) + ' ' + (language.current() === 'zh' ? e.actionName : e.action) + ' · ' + e.actor + (e.note ? ' · ' + e.note : '')));
       for (const hash of e.attachments) {
         const img = element('img');
         img.src = '/api/v1/attachments/' + hash;
@@ -213,46 +186,17 @@
   }
 
   async function start() {
-    applyLanguage();
-    try {
-      session = await request('/api/v1/session');
-    } catch (e) {
-      if (e.status === 401) { $('login').hidden = false; $('login-username').focus(); return; }
-      throw e;
-    }
-    csrfToken = session.csrfToken;
-    $('login').hidden = true;
+    language.apply();
+    session = await window.CityBrain.session();
+    if (!session) { return; }
     $('who').textContent = session.username;
     $('who').hidden = false;
-    $('logout').hidden = false;
     [classes, departments] = await Promise.all([request('/api/v1/case-classes').then((b) => b.items), request('/api/v1/departments').then((b) => b.items)]);
     // A department's people start with their own work; the command centre with new reports.
     loadQueue(session.department ? 'mine' : queue);
   }
 
   document.querySelectorAll('#queues button').forEach((b) => b.addEventListener('click', () => loadQueue(b.dataset.queue)));
-  $('login-form').addEventListener('submit', async (event) => {
-    event.preventDefault();
-    $('login-error').textContent = '';
-    try {
-      await request('/api/v1/session', { method: 'POST', headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ username: $('login-username').value, password: $('login-password').value }) });
-      $('login-password').value = '';
-      await start();
-    } catch (e) {
-      $('login-error').textContent = e.message;
-    }
-  });
-  $('logout').addEventListener('click', async () => {
-    await request('/api/v1/session', { method: 'DELETE' }).catch(() => {});
-    window.location.reload();
-  });
-  $('language').addEventListener('click', () => {
-    lang = lang === 'zh' ? 'en' : 'zh';
-    localStorage.setItem('citybrain.lang', lang);
-    applyLanguage();
-    if ($('case').dataset.number) { openCase($('case').dataset.number); }
-    loadQueue(queue);
-  });
+  window.CityBrain.bindSignIn(start);
   start().catch((e) => { $('case').append(element('p', e.message, 'error')); });
 })();

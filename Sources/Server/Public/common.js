@@ -1,0 +1,84 @@
+// Shared by the staff pages (workbench, grid worker): API calls with the session's CSRF token and
+// problem details turned into messages, the sign-in overlay, logout, and the language switch.
+window.CityBrain = (function () {
+  'use strict';
+  let csrfToken = null;
+  const $ = (id) => document.getElementById(id);
+
+  async function request(url, options) {
+    const headers = Object.assign({ Accept: 'application/json' }, (options && options.headers) || {});
+    if (options && options.method && options.method !== 'GET' && csrfToken) { headers['X-CSRF-Token'] = csrfToken; }
+    const response = await fetch(url, Object.assign({}, options, { headers, credentials: 'same-origin' }));
+    const body = response.status === 204 ? null : await response.json().catch(() => null);
+    if (response.status === 401 && !url.endsWith('/session')) { $('login').hidden = false; }
+    if (!response.ok) {
+      const first = body && body.errors && body.errors[0];
+      const error = new Error(first ? first.field + ': ' + first.reason : (body && body.detail) || response.statusText);
+      error.status = response.status;
+      error.problem = body;
+      throw error;
+    }
+    return body;
+  }
+
+  function element(tag, text, className) {
+    const el = document.createElement(tag);
+    if (text !== undefined && text !== null) { el.textContent = text; }
+    if (className) { el.className = className; }
+    return el;
+  }
+
+  // texts: { zh: {…}, en: {…} }, each with a `lang` entry naming the other language.
+  function language(texts, onChange) {
+    let lang = localStorage.getItem('citybrain.lang') || 'zh';
+    const t = (key) => texts[lang][key] || key;
+    function apply() {
+      document.documentElement.lang = lang === 'zh' ? 'zh-CN' : 'en';
+      document.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
+      $('language').textContent = t('lang');
+    }
+    $('language').addEventListener('click', () => {
+      lang = lang === 'zh' ? 'en' : 'zh';
+      localStorage.setItem('citybrain.lang', lang);
+      apply();
+      if (onChange) { onChange(); }
+    });
+    return { t, apply, current: () => lang };
+  }
+
+  // The signed-in session (its CSRF token kept for writes), or null with the sign-in overlay shown.
+  async function session() {
+    try {
+      const s = await request('/api/v1/session');
+      csrfToken = s.csrfToken;
+      $('login').hidden = true;
+      $('logout').hidden = false;
+      return s;
+    } catch (e) {
+      if (e.status === 401) { $('login').hidden = false; $('login-username').focus(); return null; }
+      throw e;
+    }
+  }
+
+  // Sign-in and logout; `start` runs again once signed in.
+  function bindSignIn(start) {
+    $('login-form').addEventListener('submit', async (event) => {
+      event.preventDefault();
+      $('login-error').textContent = '';
+      try {
+        await request('/api/v1/session', { method: 'POST', headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify({ username: $('login-username').value, password: $('login-password').value }) });
+        $('login-password').value = '';
+        await start();
+      } catch (e) {
+        $('login-error').textContent = e.message;
+      }
+    });
+    $('logout').addEventListener('click', async () => {
+      await request('/api/v1/session', { method: 'DELETE' }).catch(() => {});
+      window.location.reload();
+    });
+  }
+
+  return { request, element, language, session, bindSignIn, $ };
+})();
