@@ -316,6 +316,31 @@ public struct CaseQuery: Sendable, Hashable {
     public init() {}
 }
 
+/// A case as a map marker: no description, no personal data.
+public struct CasePoint: Sendable, Hashable {
+    public var number: String
+    public var status: CaseStatus
+    public var classCode: String?
+    public var gridCode: String
+    public var location: Coordinate
+    /// The running step's deadline (nil when no clock runs).
+    public var runningDue: Date?
+
+    public init(number: String, status: CaseStatus, classCode: String?, gridCode: String, location: Coordinate, runningDue: Date?) {
+        self.number = number
+        self.status = status
+        self.classCode = classCode
+        self.gridCode = gridCode
+        self.location = location
+        self.runningDue = runningDue
+    }
+}
+
+public enum CaseBreakdown: String, Sendable, CaseIterable {
+    case classCode = "class"
+    case source
+}
+
 /// Cases, their timelines, and what the loop runs on: classes, calendar, departments, routes.
 public protocol CaseStore: Sendable {
     /// Classes saved by administrators (added, or replacing seed classes).
@@ -347,6 +372,11 @@ public protocol CaseStore: Sendable {
     /// Open cases of the class reported since `since` inside the box (duplicate candidates): their
     /// numbers and positions, oldest first.
     func openCases(classCode: CaseClassCode, within box: BoundingBox, reportedSince since: Date) async throws -> [(number: String, location: Coordinate)]
+    /// The map's markers: cases matching the query (newest first, up to its limit) inside the box, read
+    /// from indexed columns without decoding whole cases.
+    func casePoints(_ query: CaseQuery, within box: BoundingBox?) async throws -> [CasePoint]
+    /// How many cases match the query, by class (unclassified ones under "") or by source.
+    func caseBreakdown(_ query: CaseQuery, by dimension: CaseBreakdown) async throws -> [String: Int]
     /// Cases whose ``Case/nextAlertAt`` has come, earliest first.
     func casesNeedingSupervision(at time: Date, limit: Int) async throws -> [Case]
     /// Cases whose reporter's phone is stored as `sealed` (sealing is deterministic).

@@ -347,6 +347,10 @@ enum SQLiteMigrations {
                 ) WITHOUT ROWID;
                 """)
         }
+        m.registerMigration("0010 cases by report time") { db in
+            // The cockpits' class and source mix of a period over a whole territory.
+            try db.execute(sql: "CREATE INDEX case_reported ON case_record(reported_at)")
+        }
         return m
     }
 }

@@ -207,6 +207,39 @@ extension SQLiteStore {
         return try await database.read { db in try Int.fetchOne(db, sql: "SELECT count(*) FROM case_record" + whereClause, arguments: bound) ?? 0 }
     }
 
+    public func casePoints(_ query: CaseQuery, within box: BoundingBox?) async throws -> [CasePoint] {
+        var (whereClause, arguments) = Self.conditions(query)
+        if let box {
+            whereClause += (whereClause.isEmpty ? " WHERE " : " AND ") + "longitude BETWEEN ? AND ? AND latitude BETWEEN ? AND ?"
+            arguments += [box.minLongitude, box.maxLongitude, box.minLatitude, box.maxLatitude].map(\.databaseValue)
+        }
+        let bound = StatementArguments(arguments + [query.limit.databaseValue])
+        let sql = "SELECT number, status, class_code, grid_code, longitude, latitude, running_due_at FROM case_record" + whereClause
+        return try await database.read { db in
+            try Row.fetchAll(db, sql: sql
+                             + (query.byDeadline ? " ORDER BY running_due_at, id" : " ORDER BY id DESC") + " LIMIT ?", arguments: bound).map { row in
+                let status: String = row[1]
+                guard let s = CaseStatus(rawValue: status) else { throw DatabaseError(message: "case_record holds an unknown status: \(status)") }
+                let due: Int64? = row[6]
+                return CasePoint(number: row[0], status: s, classCode: row[2], gridCode: row[3], location: Coordinate(longitude: row[4], latitude: row[5]),
+                                 runningDue: due.map(Self.date))
+            }
+        }
+    }
+
+    public func caseBreakdown(_ query: CaseQuery, by dimension: CaseBreakdown) async throws -> [String: Int] {
+        let (whereClause, arguments) = Self.conditions(query)
+        let column = dimension == .classCode ? "coalesce(class_code, '')" : "source"
+        let bound = StatementArguments(arguments)
+        return try await database.read { db in
+            var counts: [String: Int] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT \(column), count(*) FROM case_record" + whereClause + " GROUP BY 1", arguments: bound) {
+                counts[row[0]] = row[1]
+            }
+            return counts
+        }
+    }
+
     public func caseEvents(number: String) async throws -> [CaseEvent] {
         try await database.read { db in
             try Row.fetchAll(db, sql: """

@@ -11,12 +11,19 @@ public struct ServerConfiguration: Sendable {
     public var secureCookies: Bool
     /// Reports, uploads and ratings (each) one client address may send per hour on the public pages.
     public var publicWritesPerHour: Int
+    /// The base map (nil: outlines on a plain background, as offline and in the demo).
+    public var tiles: TileSource?
+    /// How long one live-update stream stays open before the browser reconnects (and is checked again).
+    public var liveStreamLifetime: Duration
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = false, publicWritesPerHour: Int = 60) {
+    public init(host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = false, publicWritesPerHour: Int = 60, tiles: TileSource? = nil,
+                liveStreamLifetime: Duration = .seconds(600)) {
         self.host = host
         self.port = port
         self.secureCookies = secureCookies
         self.publicWritesPerHour = publicWritesPerHour
+        self.tiles = tiles
+        self.liveStreamLifetime = liveStreamLifetime
     }
 }
 
@@ -31,10 +38,12 @@ public struct CityBrainServices: Sendable {
     public let registries: RegistryService
     /// The closed loop; call ``CaseService/load()`` before serving.
     public let cases: CaseService
+    public let cockpits: CockpitService
 
     /// `attachments`: where case photos and documents are kept (content-addressed).
+    /// `cockpits`: the thematic cockpits (the standard ones unless configured).
     public init(store: any CityBrainStore, regions: RegionService, addresses: AddressService, layers: LayerService, accounts: AccountService,
-                attachments: AttachmentVault) {
+                attachments: AttachmentVault, cockpits: CockpitCatalog = .standard) {
         self.store = store
         self.regions = regions
         self.addresses = addresses
@@ -43,6 +52,7 @@ public struct CityBrainServices: Sendable {
         self.registries = RegistryService(store: store, addresses: addresses, vault: layers.vault)
         self.areas = AreaQueryService(store: store, addresses: addresses, regions: regions, vault: layers.vault)
         self.cases = CaseService(store: store, regions: regions, addresses: addresses, vault: layers.vault, attachments: attachments)
+        self.cockpits = CockpitService(cases: cases, regions: regions, catalog: cockpits)
     }
 
     public var vault: PersonalDataVault { layers.vault }
@@ -86,6 +96,9 @@ public func buildRouter(services: CityBrainServices, configuration: ServerConfig
     AreaQueryController(areas: services.areas, store: services.store).addRoutes(to: api)
     RegistryController(registries: services.registries).addRoutes(to: api)
     CaseController(cases: services.cases).addRoutes(to: api)
+    EventsController(cases: services.cases, lifetime: configuration.liveStreamLifetime).addRoutes(to: api)
+    CockpitController(cockpits: services.cockpits).addRoutes(to: api)
+    MapSettingsController(tiles: configuration.tiles).addRoutes(to: api)
     AttachmentController(cases: services.cases).addRoutes(to: api)
     PublicCaseController(cases: services.cases, reports: RateLimiter(limit: configuration.publicWritesPerHour),
                          uploads: RateLimiter(limit: configuration.publicWritesPerHour), ratings: RateLimiter(limit: configuration.publicWritesPerHour),

@@ -2,6 +2,7 @@ import Foundation
 import GeoKit
 import Governance
 import Hummingbird
+import HummingbirdCore
 
 /// `/api/v1/cases…`: intake, the steps of the closed loop (one path per step, each with its
 /// permission), timelines and lists; and the dictionaries the loop runs on.
@@ -22,6 +23,7 @@ struct CaseController {
         routes.post("cases", .permission(.caseReport), use: report)
         // The list is scoped by the service: territory, department, or (without case.read) one's own reports.
         routes.get("cases", .signedIn, use: list)
+        routes.get("cases.geojson", .permission(.caseRead), use: points)
         routes.get("cases/{number}", .permission(.caseRead), use: show)
         routes.get("cases/{number}/timeline", .permission(.caseRead), use: timeline)
         routes.post("cases/{number}/contact/reveal", .permission(.personalDataReveal), use: revealContact)
@@ -272,10 +274,22 @@ struct CaseController {
     /// `overdue=true`, `from`/`to` (reported), `limit` (1–500), `cursor`.
     @Sendable func list(request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
-        let q = request.uri.queryParameters
-        var errors: [Problem.FieldError] = []
-        var query = CaseQuery()
         let now = Date()
+        var errors: [Problem.FieldError] = []
+        var query = parseQuery(request.uri.queryParameters, now: now, errors: &errors)
+        if let text = request.uri.queryParameters["limit"].map(String.init) {
+            if let n = Int(text), (1...500).contains(n) { query.limit = n } else { errors.append(.init(field: "limit", reason: "an integer from 1 to 500")) }
+        }
+        guard errors.isEmpty else { throw Problem.invalid(errors) }
+        let page = try await cases.list(query, for: principal)
+        return try JSONResponse.make(Page(items: page.map { body($0, for: principal, at: now) },
+                                          nextCursor: page.count == query.limit ? page.last?.id.map(String.init) : nil))
+    }
+
+    /// The filters lists and the map share: `status` (comma-separated), `class`, `territory`,
+    /// `department`, `source`, `overdue=true`, `from`/`to`, `cursor`.
+    func parseQuery(_ q: HummingbirdCore.FlatDictionary<Substring, Substring>, now: Date, errors: inout [Problem.FieldError]) -> CaseQuery {
+        var query = CaseQuery()
         if let text = q["status"].map(String.init) {
             for part in text.split(separator: ",") {
                 if let s = CaseStatus(rawValue: String(part)) { query.statuses.append(s) } else {
@@ -310,16 +324,70 @@ struct CaseController {
             guard let text = q[Substring(name)].map(String.init) else { continue }
             if let date = parseInstant(text) { query[keyPath: keyPath] = date } else { errors.append(.init(field: name, reason: "an ISO-8601 date or time")) }
         }
-        if let text = q["limit"].map(String.init) {
-            if let n = Int(text), (1...500).contains(n) { query.limit = n } else { errors.append(.init(field: "limit", reason: "an integer from 1 to 500")) }
-        }
         if let text = q["cursor"].map(String.init) {
             if let n = Int64(text), n > 0 { query.before = n } else { errors.append(.init(field: "cursor", reason: "the nextCursor of the previous page")) }
         }
+        return query
+    }
+
+    /// The map's case markers as GeoJSON points (no description, no personal data): the list's
+    /// filters (open cases unless `status` says otherwise), `bbox=west,south,east,north`, `limit`
+    /// (1–20,000, default 5,000). `truncated` tells when more cases matched.
+    @Sendable func points(request: Request, context: AppRequestContext) async throws -> Response {
+        let principal = try context.requirePrincipal()
+        let now = Date()
+        let q = request.uri.queryParameters
+        var errors: [Problem.FieldError] = []
+        var query = parseQuery(q, now: now, errors: &errors)
+        if query.statuses.isEmpty { query.statuses = CaseStatus.allCases.filter(\.isOpen) }
+        query.limit = 5_000
+        if let text = q["limit"].map(String.init) {
+            if let n = Int(text), (1...20_000).contains(n) { query.limit = n } else { errors.append(.init(field: "limit", reason: "an integer from 1 to 20000")) }
+        }
+        var box: BoundingBox?
+        if let text = q["bbox"].map(String.init) {
+            let v = text.split(separator: ",").compactMap { Double($0) }
+            if v.count == 4, v[0] < v[2], v[1] < v[3] {
+                box = BoundingBox(minLongitude: v[0], minLatitude: v[1], maxLongitude: v[2], maxLatitude: v[3])
+            } else {
+                errors.append(.init(field: "bbox", reason: "west,south,east,north in degrees, west < east and south < north"))
+            }
+        }
         guard errors.isEmpty else { throw Problem.invalid(errors) }
-        let page = try await cases.list(query, for: principal)
-        return try JSONResponse.make(Page(items: page.map { body($0, for: principal, at: now) },
-                                          nextCursor: page.count == query.limit ? page.last?.id.map(String.init) : nil))
+        var asked = query
+        asked.limit += 1
+        var found = try await cases.points(asked, within: box, for: principal)
+        let truncated = found.count > query.limit
+        if truncated { found.removeLast() }
+        let dictionary = cases.workflow.classes
+        struct Properties: Encodable {
+            var number: String
+            var status: String
+            var classCode: String?
+            var className: String?
+            var gridCode: String
+            var overdue: Bool
+        }
+        struct Feature: Encodable {
+            var type = "Feature"
+            var geometry: Point
+            var properties: Properties
+        }
+        struct Point: Encodable {
+            var type = "Point"
+            var coordinates: [Double]
+        }
+        struct Collection: Encodable {
+            var type = "FeatureCollection"
+            var features: [Feature]
+            var truncated: Bool
+        }
+        return try JSONResponse.make(Collection(features: found.map { p in
+            Feature(geometry: Point(coordinates: [p.location.longitude, p.location.latitude]),
+                    properties: Properties(number: p.number, status: p.status.rawValue, classCode: p.classCode,
+                                           className: p.classCode.flatMap { try? CaseClassCode($0) }.flatMap { dictionary.class($0)?.name },
+                                           gridCode: p.gridCode, overdue: p.runningDue.map { $0 < now } ?? false))
+        }, truncated: truncated))
     }
 
     struct RevealBody: Decodable { var purpose: String }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Server
 
 @main
 struct CityBrain: AsyncParsableCommand {
@@ -49,4 +50,28 @@ struct ListenOptions: ParsableArguments {
 
     @Flag(name: .long, help: "Behind HTTPS: session cookies get the Secure attribute and responses HSTS (env CITYBRAIN_SECURE_COOKIES=1).")
     var secureCookies = ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment["CITYBRAIN_SECURE_COOKIES"]?.lowercased() ?? "")
+
+    @Option(name: .long, help: "Base map tiles: an XYZ URL template with {z}/{x}/{y} (env CITYBRAIN_TILES). Without it the maps show outlines on a plain background.")
+    var tiles: String? = ProcessInfo.processInfo.environment["CITYBRAIN_TILES"]
+
+    @Option(name: .long, help: "Datum the tiles are drawn in: wgs84, or gcj02 for Chinese providers (env CITYBRAIN_TILES_DATUM).")
+    var tilesDatum: String = ProcessInfo.processInfo.environment["CITYBRAIN_TILES_DATUM"] ?? "wgs84"
+
+    @Option(name: .long, help: "Attribution the tile provider requires (env CITYBRAIN_TILES_ATTRIBUTION).")
+    var tilesAttribution: String = ProcessInfo.processInfo.environment["CITYBRAIN_TILES_ATTRIBUTION"] ?? ""
+
+    @Option(name: .long, help: "Highest zoom the tiles offer.")
+    var tilesMaxZoom: Int = 18
+
+    @Option(name: .long, help: "Thematic cockpits: a JSON file (see docs/cockpits.md; env CITYBRAIN_COCKPITS). Default: the standard ones.")
+    var cockpits: String? = ProcessInfo.processInfo.environment["CITYBRAIN_COCKPITS"]
+
+    func tileSource() throws -> TileSource? {
+        guard let tiles, !tiles.isEmpty else { return nil }
+        do {
+            return try TileSource.parse(url: tiles, datum: tilesDatum, attribution: tilesAttribution, maxZoom: tilesMaxZoom)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
 }

@@ -24,7 +24,18 @@ struct Serve: AsyncParsableCommand {
 }
 
 func serve(_ services: CityBrainServices, listen: ListenOptions, logger: Logger) async throws {
-    let app = buildApplication(services: services, configuration: ServerConfiguration(host: listen.host, port: listen.port, secureCookies: listen.secureCookies), logger: logger)
+    if let file = listen.cockpits {
+        let data: Data
+        do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch { throw ValidationError("--cockpits \(file): cannot be read (\(error.localizedDescription))") }
+        do {
+            services.cockpits.use(try CockpitCatalog.load(data, source: file, classes: services.cases.workflow.classes,
+                                                          layers: Set(services.layers.definitions.map(\.id))))
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+    let configuration = ServerConfiguration(host: listen.host, port: listen.port, secureCookies: listen.secureCookies, tiles: try listen.tileSource())
+    let app = buildApplication(services: services, configuration: configuration, logger: logger)
     logger.info("CityBrain listening on http://\(listen.host):\(listen.port)/ (API under /api/v1, OpenAPI at /api/v1/openapi.json)")
     try await app.runService()
 }

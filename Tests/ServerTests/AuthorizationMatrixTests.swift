@@ -217,7 +217,7 @@ struct AuthorizationMatrixTests {
     @Test("every route × every role × inside and outside its territory answers as the one table says, and only a reveal or an export shows personal data in clear")
     func matrixHolds() async throws {
         let f = try await Self.fixture()
-        let app = Application(router: buildRouter(services: f.services))
+        let app = Application(router: buildRouter(services: f.services, configuration: ServerConfiguration(liveStreamLifetime: .milliseconds(50))))
         // What must never appear in clear outside a reveal: the ID numbers, names and phones of the
         // people living where the routes are called.
         var secrets: [String] = []

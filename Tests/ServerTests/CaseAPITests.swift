@@ -153,6 +153,18 @@ let caseMatrix: [RouteCase] = {
         RouteCase(method: .get, route: "/api/v1/kpis", policy: .permission(.kpiRead), success: .ok, outside: .notFound) { side, f, _ in
             ("/api/v1/kpis?month=2026-11&territory=\(f.community(side))", nil)
         },
+        RouteCase(method: .get, route: "/api/v1/cases.geojson", policy: .permission(.caseRead), success: .ok) { side, f, role in
+            let p = try await f.newCase(side, role, upTo: .registered).location
+            return ("/api/v1/cases.geojson?bbox=\(p.longitude - 0.01),\(p.latitude - 0.01),\(p.longitude + 0.01),\(p.latitude + 0.01)", nil)
+        },
+        // The matrix's router closes live streams after a moment, so each call returns.
+        RouteCase(method: .get, route: "/api/v1/events", policy: .permission(.caseRead), success: .ok, request: fixed("/api/v1/events")),
+        RouteCase(method: .get, route: "/api/v1/cockpits", policy: .permission(.cockpitRead), success: .ok, request: fixed("/api/v1/cockpits")),
+        // The matrix's accounts work in one community: its cockpit, not the other community's.
+        RouteCase(method: .get, route: "/api/v1/cockpits/{id}", policy: .permission(.cockpitRead), success: .ok, outside: .notFound) { side, f, _ in
+            ("/api/v1/cockpits/\(CockpitService.regionID(f.community(side)))", nil)
+        },
+        RouteCase(method: .get, route: "/api/v1/map-settings", policy: .open, success: .ok, request: fixed("/api/v1/map-settings")),
     ]
 }()
 

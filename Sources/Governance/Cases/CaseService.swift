@@ -52,6 +52,8 @@ public final class CaseService: Sendable {
     public let vault: PersonalDataVault
     /// Photos and documents of the steps.
     public let attachments: AttachmentVault
+    /// Every committed change, for the live views.
+    public let notices = CaseNoticeHub()
     private let state: Mutex<Dictionaries>
 
     struct Dictionaries {
@@ -149,6 +151,7 @@ public final class CaseService: Sendable {
         let prefix = Self.numberPrefix(grid: place.grid, at: time)
         let audit = AuditRecord(time: time, actor: principal.auditName, action: "case.report", target: "", requestID: requestID)
         let (stored, created) = try await store.createCase(reported, numberPrefix: prefix, event: event, idempotencyKey: idempotencyKey, audit: audit)
+        if created { notices.publish(CaseNotice(stored, action: .report, at: time)) }
         return CaseReceipt(case: stored, created: created, trackingCode: created ? trackingCode : nil)
     }
 
@@ -253,7 +256,12 @@ public final class CaseService: Sendable {
             break
         }
         try await store.updateCases(changes, audit: audit)
+        announce(changes, at: time)
         return updated
+    }
+
+    func announce(_ changes: [CaseChange], at time: Date) {
+        for change in changes { notices.publish(CaseNotice(change.updated, action: change.event.action, at: time)) }
     }
 
     /// Attachments are uploaded first and referred to by their hash.
@@ -300,8 +308,9 @@ public final class CaseService: Sendable {
     public func evaluate(trackingCode: String, satisfaction: Int, comment: String?, at time: Date = now(), requestID: String? = nil) async throws -> Case {
         guard let c = try await tracked(trackingCode) else { throw AccessDenied.outsideTerritory }
         let (updated, event) = try workflow.apply(.evaluate(satisfaction: satisfaction), to: c, actor: "citizen:tracking", at: time, note: comment)
-        try await store.updateCases([CaseChange(previous: c, updated: updated, event: event)],
-                                    audit: [AuditRecord(time: time, actor: "anonymous", action: "case.evaluate", target: "case:" + c.number, requestID: requestID)])
+        let change = CaseChange(previous: c, updated: updated, event: event)
+        try await store.updateCases([change], audit: [AuditRecord(time: time, actor: "anonymous", action: "case.evaluate", target: "case:" + c.number, requestID: requestID)])
+        announce([change], at: time)
         return updated
     }
 
@@ -351,6 +360,11 @@ public final class CaseService: Sendable {
     /// A page of cases the principal may see, narrowed to the query.
     public func list(_ query: CaseQuery, for principal: Principal) async throws -> [Case] {
         try await store.cases(scoped(query, for: principal))
+    }
+
+    /// Map markers of the cases the principal may see, narrowed to the query and the box.
+    public func points(_ query: CaseQuery, within box: BoundingBox?, for principal: Principal) async throws -> [CasePoint] {
+        try await store.casePoints(scoped(query, for: principal), within: box)
     }
 
     public func count(_ query: CaseQuery, for principal: Principal) async throws -> Int {

@@ -36,7 +36,9 @@ public struct CaseSupervision: Sendable {
                 let audit = AuditRecord(time: time, actor: "supervision", action: "case." + event.action.rawValue, target: "case:" + c.number,
                                         purpose: event.details["escalatedTo"])
                 do {
-                    try await cases.store.updateCases([CaseChange(previous: c, updated: updated, event: event)], audit: [audit])
+                    let change = CaseChange(previous: c, updated: updated, event: event)
+                    try await cases.store.updateCases([change], audit: [audit])
+                    cases.announce([change], at: time)
                     if event.action == .warn { outcome.warned += 1 } else { outcome.escalated += 1 }
                     progressed = true
                 } catch is CaseVersionConflict {
