@@ -9,7 +9,7 @@ extension StoreBehaviour {
     static let caseChecks: [(name: String, check: @Sendable (Factory) async throws -> Void)] = [
         ("cases are numbered per district and day, and an idempotency key stores a case once", caseNumbering),
         ("a case change based on an old version is refused and writes nothing", caseVersions),
-        ("case lists filter by status, class, territory, department, source, overdue and time", caseFilters),
+        ("case lists, map markers and breakdowns filter by status, class, territory, department, source, overdue and time", caseFilters),
         ("classes, calendar days, departments and routes round-trip", caseDictionaries),
     ]
 
@@ -138,6 +138,22 @@ extension StoreBehaviour {
                                              reportedSince: at.addingTimeInterval(2 * 3600))
         #expect(near.map(\.number) == [made[2].number, made[4].number, made[5].number])
         #expect(near.allSatisfy { $0.location == made[2].location })
+
+        // Map markers and breakdowns follow the same filters.
+        var open = CaseQuery()
+        open.statuses = [.reported]
+        let points = try await store.casePoints(open, within: BoundingBox(minLongitude: 120.29, minLatitude: 30.41, maxLongitude: 120.31, maxLatitude: 30.43))
+        #expect(points.map(\.number) == made[1...].reversed().map(\.number))
+        #expect(points.first?.classCode == "E0102" && points.first?.gridCode == "33011000200101" && points.first?.location == made[5].location)
+        #expect(points.allSatisfy { $0.status == .reported && $0.runningDue != nil })
+        #expect(try await store.casePoints(open, within: BoundingBox(minLongitude: 121, minLatitude: 31, maxLongitude: 121.1, maxLatitude: 31.1)).isEmpty)
+        var limited = CaseQuery()
+        limited.limit = 2
+        #expect(try await store.casePoints(limited, within: nil).map(\.number) == [made[5].number, made[4].number])
+        #expect(try await store.caseBreakdown(CaseQuery(), by: .classCode) == ["C0101": 2, "E0102": 4])
+        var inGrid = CaseQuery()
+        inGrid.territory = try RegionCode("33011000200101")
+        #expect(try await store.caseBreakdown(inGrid, by: .source) == ["patrol": 2, "hotline": 1])
     }
 
     @Sendable static func caseDictionaries(_ make: Factory) async throws {
