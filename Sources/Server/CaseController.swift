@@ -271,12 +271,15 @@ struct CaseController {
     }
 
     /// `status` (comma-separated), `class` (E0102 or E01), `territory`, `department`, `source`,
-    /// `overdue=true`, `from`/`to` (reported), `limit` (1–500), `cursor`.
+    /// `overdue=true`, `from`/`to` (reported), `reporter=me`, `limit` (1–500), `cursor`.
     @Sendable func list(request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let now = Date()
         var errors: [Problem.FieldError] = []
         var query = parseQuery(request.uri.queryParameters, now: now, errors: &errors)
+        if let text = request.uri.queryParameters["reporter"].map(String.init) {
+            if text == "me" { query.reporter = principal.username } else { errors.append(.init(field: "reporter", reason: "me (one's own reports)")) }
+        }
         if let text = request.uri.queryParameters["limit"].map(String.init) {
             if let n = Int(text), (1...500).contains(n) { query.limit = n } else { errors.append(.init(field: "limit", reason: "an integer from 1 to 500")) }
         }

@@ -96,7 +96,8 @@ class ReportPage(unittest.TestCase):
         self.browser.find_element(By.ID, "description").send_keys("路灯不亮")
         self.browser.execute_script("window.citybrainReport.choose(31.9, 118.8)")
         self.browser.find_element(By.ID, "submit-report").click()
-        self.wait(lambda d: "grid" in d.find_element(By.ID, "report-error").text or "网格" in d.find_element(By.ID, "report-error").text)
+        # The server's reason ("lies outside every grid") in the resident's words.
+        self.wait(lambda d: "不在本区范围内" in d.find_element(By.ID, "report-error").text)
 
 
 if __name__ == "__main__":

@@ -7,12 +7,14 @@
       reportTitle: '巡查上报', class: '类别', description: '情况描述', photo: '拍照', locate: '获取当前位置', send: '上报',
       tasksTitle: '待核查', noTasks: '没有待核查的案件。', position: '位置', noPosition: '无法获取位置，请开启定位。', needPosition: '请先获取当前位置。',
       needDescription: '请填写情况描述。', reported: '已上报，编号', due: '立案时限', note: '核查说明', pass: '核查通过', fail: '未整改，返工',
-      handledNote: '部门反馈', closed: '已结案', reworked: '已退回返工' },
+      handledNote: '部门反馈', closed: '已结案', reworked: '已退回返工', gridsTitle: '我的网格', openCases: '在办', overdueCases: '超期',
+      mineTitle: '我的上报', noReports: '还没有上报过案件。' },
     en: { title: 'Grid worker', logout: 'Sign out', loginTitle: 'Sign in to CityBrain', username: 'User name', password: 'Password', login: 'Sign in', lang: '中文',
       reportTitle: 'Report from patrol', class: 'Class', description: 'What you see', photo: 'Photo', locate: 'Get my position', send: 'Report',
       tasksTitle: 'To re-inspect', noTasks: 'Nothing to re-inspect.', position: 'Position', noPosition: 'No position: turn location on.', needPosition: 'Get your position first.',
       needDescription: 'Describe what you see.', reported: 'Reported, number', due: 'To register by', note: 'Inspection note', pass: 'Passed', fail: 'Not fixed: rework',
-      handledNote: 'Department feedback', closed: 'Closed', reworked: 'Sent back for rework' }
+      handledNote: 'Department feedback', closed: 'Closed', reworked: 'Sent back for rework', gridsTitle: 'My grids', openCases: 'open',
+      overdueCases: 'overdue', mineTitle: 'My reports', noReports: 'No reports yet.' }
   };
   const { request, element, $ } = window.CityBrain;
   const language = window.CityBrain.language(texts);
@@ -115,6 +117,52 @@
     }
   }
 
+  // My grids: their outlines and open cases on a small map, and per grid the open and overdue counts.
+  let gridMap = null;
+  async function loadGrids(territory) {
+    const region = await request('/api/v1/regions/' + territory);
+    const grids = region.level === 'grid'
+      ? { type: 'FeatureCollection', features: [await request('/api/v1/regions/' + territory + '.geojson')] }
+      : await request('/api/v1/regions.geojson?level=grid&parent=' + territory);
+    const cases = await request('/api/v1/cases.geojson?limit=2000');
+    const counts = {};
+    for (const f of cases.features) {
+      const c = counts[f.properties.gridCode] || (counts[f.properties.gridCode] = { open: 0, overdue: 0 });
+      c.open += 1;
+      if (f.properties.overdue) { c.overdue += 1; }
+    }
+    const list = $('grids');
+    list.innerHTML = '';
+    for (const g of grids.features) {
+      const c = counts[g.properties.code] || { open: 0, overdue: 0 };
+      const li = element('li');
+      li.dataset.grid = g.properties.code;
+      li.append(element('strong', g.properties.name), element('span', ' ' + t('openCases') + ' ' + c.open + ' · ' + t('overdueCases') + ' ' + c.overdue, c.overdue ? 'error' : 'hint'),
+        element('small', g.properties.code));
+      list.append(li);
+    }
+    if (!gridMap) { gridMap = await window.CityBrainMap.create('grid-map', { zoomControl: false, attributionControl: false }); }
+    const shapes = L.geoJSON(grids, { style: { color: '#1f6feb', weight: 2, fillOpacity: 0.05 }, interactive: false }).addTo(gridMap);
+    if (grids.features.length) { gridMap.fitBounds(shapes.getBounds()); }
+    for (const f of cases.features) {
+      const [lon, lat] = f.geometry.coordinates;
+      L.circleMarker([lat, lon], { radius: 5, color: f.properties.overdue ? '#b42318' : '#bf8700', fillOpacity: 0.8 }).addTo(gridMap);
+    }
+  }
+
+  async function loadMine() {
+    const page = await request('/api/v1/cases?reporter=me&limit=20');
+    const list = $('mine');
+    list.innerHTML = '';
+    if (!page.items.length) { list.append(element('li', t('noReports'), 'hint')); }
+    for (const c of page.items) {
+      const li = element('li');
+      li.dataset.number = c.number;
+      li.append(element('strong', (c.className || '—') + ' · ' + c.statusName), element('small', c.number + ' · ' + c.description));
+      list.append(li);
+    }
+  }
+
   async function start() {
     language.apply();
     const session = await window.CityBrain.session();
@@ -122,7 +170,7 @@
     $('territory').textContent = session.username + ' · ' + session.territory;
     const classes = (await request('/api/v1/case-classes')).items.filter((k) => !k.major && k.active);
     $('class').replaceChildren(...classes.map((k) => { const o = element('option', k.code + ' ' + k.name); o.value = k.code; return o; }));
-    await loadTasks();
+    await Promise.all([loadTasks(), loadMine(), loadGrids(session.territory)]);
   }
 
   window.CityBrain.bindSignIn(start);

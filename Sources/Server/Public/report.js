@@ -32,20 +32,47 @@
     $('language').textContent = t('lang');
   }
 
+  // The server's reasons are written for developers; residents read them in their language, by
+  // field (or by status when the whole request was refused). Unknown ones pass through.
+  const refusals = {
+    zh: { description: '请描述问题（不超过2000字）。', location: '该位置不在本区范围内，请在地图上重新点选。', addressText: '未找到该地址，请在地图上点选位置。',
+      addressCode: '未找到该地址，请在地图上点选位置。', contactPhone: '联系电话格式不正确，请填写11位手机号或带区号的固定电话。',
+      attachments: '照片上传失败，请重新选择照片。', satisfaction: '请选择满意度。', comment: '意见过长，请精简。', classCode: '问题类别无效。',
+      429: '提交过于频繁，请一小时后再试。', 413: '照片太大（最大10MB），请压缩后重试。', 415: '只能上传JPEG、PNG或WebP照片。',
+      409: '该案件目前还不能评价（处理尚未结束或已评价）。', 404: '未找到该查询码对应的案件。', 500: '服务暂时不可用，请稍后再试。' },
+    en: { description: 'Please describe the problem (at most 2,000 characters).', location: 'That place is outside the district: pick it on the map again.',
+      addressText: 'The address was not found: pick the place on the map.', addressCode: 'The address was not found: pick the place on the map.',
+      contactPhone: 'The phone number is not valid: give an 11-digit mobile number or a landline with its area code.',
+      attachments: 'The photo could not be attached: choose it again.', satisfaction: 'Choose how satisfied you are.', comment: 'The comment is too long.',
+      classCode: 'The problem class is not valid.', 429: 'Too many requests from here: try again within the hour.',
+      413: 'The photo is too large (10 MB at most): make it smaller and try again.', 415: 'Only JPEG, PNG or WebP photos can be sent.',
+      409: 'This case cannot be rated now (not finished yet, or rated already).', 404: 'No case has this tracking code.',
+      500: 'The service is not available just now: try again later.' }
+  };
+
+  function refusal(status, body) {
+    const first = body && body.errors && body.errors[0];
+    const field = first && first.field ? first.field.replace(/\[\d+\]$/, '') : null;
+    const table = refusals[lang];
+    if (field && table[field]) { return table[field]; }
+    if (table[status]) { return table[status]; }
+    return first ? first.reason : (body && body.detail) || String(status);
+  }
+
   async function call(url, options) {
     const response = await fetch(url, Object.assign({ credentials: 'omit' }, options));
     const body = await response.json().catch(() => null);
     if (!response.ok) {
-      const first = body && body.errors && body.errors[0];
-      const error = new Error(first ? first.reason : (body && body.detail) || response.statusText);
+      const error = new Error(refusal(response.status >= 500 ? 500 : response.status, body));
       error.status = response.status;
+      error.problem = body;
       throw error;
     }
     return body;
   }
 
   // The map: the district and its streets on a plain background (no tiles needed); a click sets the place.
-  const map = L.map('report-map', { preferCanvas: true }).setView([30.4, 120.0], 10);
+  let map = null;
   let place = null;
   let marker = null;
   function choose(latlng) {
@@ -53,10 +80,15 @@
     if (marker) { marker.setLatLng(latlng); } else { marker = L.marker(latlng).addTo(map); }
     $('where').textContent = t('chosen') + ': ' + latlng.lat.toFixed(6) + ', ' + latlng.lng.toFixed(6);
   }
-  map.on('click', (event) => choose(event.latlng));
-  // For the page's own tests and for embedding: choose a place programmatically.
-  window.citybrainReport = { choose: (lat, lon) => choose(L.latLng(lat, lon)), map };
-  call('/api/v1/public/outline').then((outline) => {
+  // The base map as configured (tiles, or outlines on a plain background).
+  window.CityBrainMap.create('report-map').then((created) => {
+    map = created;
+    map.setView([30.4, 120.0], 10);
+    map.on('click', (event) => choose(event.latlng));
+    // For the page's own tests and for embedding: choose a place programmatically.
+    window.citybrainReport = { choose: (lat, lon) => choose(L.latLng(lat, lon)), map };
+    return call('/api/v1/public/outline');
+  }).then((outline) => {
     const shapes = L.geoJSON(outline, { style: (f) => ({ color: f.properties.level === 'district' ? '#1d2733' : '#b42318', weight: f.properties.level === 'district' ? 3 : 1, fill: false }), interactive: false }).addTo(map);
     if (outline.features.length) { map.fitBounds(shapes.getBounds()); }
   }).catch(() => {});

@@ -66,6 +66,7 @@
     const box = $('case');
     box.innerHTML = '';
     box.dataset.number = c.number;
+    box.dataset.version = String(c.version);
     const title = element('h2', c.number + ' ');
     if (c.alert) { title.append(element('span', c.alert, 'badge ' + c.alert)); }
     box.append(title);
@@ -194,6 +195,29 @@
     [classes, departments] = await Promise.all([request('/api/v1/case-classes').then((b) => b.items), request('/api/v1/departments').then((b) => b.items)]);
     // A department's people start with their own work; the command centre with new reports.
     loadQueue(session.department ? 'mine' : queue);
+    const linked = new URLSearchParams(location.hash.slice(1)).get('case');
+    if (linked) { openCase(linked); }
+    listen();
+  }
+
+  // Live updates: the queue reloads when a case the account may see changes (bursts coalesced);
+  // the open case reloads when someone else moved it.
+  let live = null;
+  let reloadTimer = null;
+  function listen() {
+    if (live) { return; }
+    live = new EventSource('/api/v1/events');
+    live.onopen = () => { document.body.dataset.live = 'open'; };
+    live.onerror = () => { document.body.dataset.live = live.readyState === EventSource.CLOSED ? 'closed' : 'connecting'; };
+    live.addEventListener('case', (event) => {
+      const notice = JSON.parse(event.data);
+      clearTimeout(reloadTimer);
+      reloadTimer = setTimeout(() => loadQueue(queue), 800);
+      const open = $('case').dataset;
+      if (open.number === notice.number && open.version && Number(open.version) < notice.version && !$('case').querySelector('form')) {
+        openCase(notice.number);
+      }
+    });
   }
 
   document.querySelectorAll('#queues button').forEach((b) => b.addEventListener('click', () => loadQueue(b.dataset.queue)));
