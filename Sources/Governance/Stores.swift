@@ -336,6 +336,24 @@ public struct CasePoint: Sendable, Hashable {
     }
 }
 
+/// How ``CaseStore/caseTally(_:classes:by:)`` groups: not at all, by local month (`2026-11`), or by
+/// the leading characters of the grid code (a region level's short form: 6 district, 9 street, 12 community).
+public enum CaseTallyGroup: Sendable, Hashable {
+    case none
+    case month
+    case regionPrefix(length: Int)
+}
+
+/// Cases reported, and of those the closed ones (closed or rated).
+public struct CaseTally: Sendable, Hashable {
+    public var reported = 0
+    public var closed = 0
+    public init(reported: Int = 0, closed: Int = 0) {
+        self.reported = reported
+        self.closed = closed
+    }
+}
+
 public enum CaseBreakdown: String, Sendable, CaseIterable {
     case classCode = "class"
     case source
@@ -377,6 +395,9 @@ public protocol CaseStore: Sendable {
     func casePoints(_ query: CaseQuery, within box: BoundingBox?) async throws -> [CasePoint]
     /// How many cases match the query, by class (unclassified ones under "") or by source.
     func caseBreakdown(_ query: CaseQuery, by dimension: CaseBreakdown) async throws -> [String: Int]
+    /// Reported and closed counts of the cases matching the query and any of `classes` (minor or
+    /// major codes; none: every class), in one pass, grouped as asked ("" for `.none`).
+    func caseTally(_ query: CaseQuery, classes: [String], by group: CaseTallyGroup) async throws -> [String: CaseTally]
     /// Cases whose ``Case/nextAlertAt`` has come, earliest first.
     func casesNeedingSupervision(at time: Date, limit: Int) async throws -> [Case]
     /// Cases whose reporter's phone is stored as `sealed` (sealing is deterministic).

@@ -163,12 +163,21 @@ extension SQLiteStore {
         var conditions: [String] = []
         var arguments: [DatabaseValue] = []
         if !q.statuses.isEmpty {
-            conditions.append("status IN (" + q.statuses.map { _ in "?" }.joined(separator: ", ") + ")")
+            // The status index pays only for open cases, a small share; finished ones are most of the
+            // table, so with them ("+" hides the column from the planner) time or class indexes lead.
+            let column = q.statuses.allSatisfy(\.isOpen) ? "status" : "+status"
+            conditions.append(column + " IN (" + q.statuses.map { _ in "?" }.joined(separator: ", ") + ")")
             arguments += q.statuses.map(\.rawValue.databaseValue)
         }
         if let prefix = q.classPrefix {
-            conditions.append("class_code >= ? AND class_code < ?")
-            arguments += [prefix.databaseValue, (prefix + ":").databaseValue]
+            // A minor class by equality, so that (class_code, reported_at) serves a period too.
+            if prefix.count == 5 {
+                conditions.append("class_code = ?")
+                arguments.append(prefix.databaseValue)
+            } else {
+                conditions.append("class_code >= ? AND class_code < ?")
+                arguments += [prefix.databaseValue, (prefix + ":").databaseValue]
+            }
         }
         if let territory = q.territory {
             // Codes nest by prefix; digits sort below ':'.
@@ -237,6 +246,28 @@ extension SQLiteStore {
                 counts[row[0]] = row[1]
             }
             return counts
+        }
+    }
+
+    public func caseTally(_ query: CaseQuery, classes: [String], by group: CaseTallyGroup) async throws -> [String: CaseTally] {
+        var (whereClause, arguments) = Self.conditions(query)
+        if !classes.isEmpty {
+            let terms = classes.map { $0.count == 5 ? "class_code = ?" : "(class_code >= ? AND class_code < ?)" }
+            whereClause += (whereClause.isEmpty ? " WHERE " : " AND ") + "(" + terms.joined(separator: " OR ") + ")"
+            for c in classes { arguments += c.count == 5 ? [c.databaseValue] : [c.databaseValue, (c + ":").databaseValue] }
+        }
+        let key = switch group {
+        case .none: "''"
+        // Local months: UTC+8, as case numbers and the read model count days.
+        case .month: "strftime('%Y-%m', reported_at / 1000 + 28800, 'unixepoch')"
+        case .regionPrefix(let length): "substr(grid_code, 1, \(length))"
+        }
+        let sql = "SELECT \(key), count(*), coalesce(sum(status IN ('closed', 'evaluated')), 0) FROM case_record" + whereClause + " GROUP BY 1"
+        let bound = StatementArguments(arguments)
+        return try await database.read { db in
+            var tally: [String: CaseTally] = [:]
+            for row in try Row.fetchAll(db, sql: sql, arguments: bound) { tally[row[0]] = CaseTally(reported: row[1], closed: row[2]) }
+            return tally
         }
     }
 
@@ -345,7 +376,7 @@ extension SQLiteStore {
             var k = KPICounters()
             k.handleDue = try Int.fetchOne(db, sql: """
                 SELECT count(*) FROM case_record WHERE \(condition) AND handle_due_at > ? AND handle_due_at < ?
-                  AND status IN ('dispatched', 'handling', 'suspended')
+                  AND +status IN ('dispatched', 'handling', 'suspended')
                 """, arguments: bound) ?? 0
             if let row = try Row.fetchOne(db, sql: """
                 SELECT count(*), coalesce(sum(json_extract(body, '$.reworks') > 0), 0), coalesce(sum(json_extract(body, '$.extensions') > 0), 0)

@@ -65,6 +65,7 @@ public func buildRouter(services: CityBrainServices, configuration: ServerConfig
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: RequestIDMiddleware(strictTransport: configuration.secureCookies))
     router.add(middleware: ProblemMiddleware())
+    router.add(middleware: CompressionMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     if let publicFolder = Bundle.module.url(forResource: "Public", withExtension: nil)?.path {
         router.add(middleware: FileMiddleware(publicFolder, searchForIndexHtml: true, logger: logger))

@@ -154,6 +154,14 @@ extension StoreBehaviour {
         var inGrid = CaseQuery()
         inGrid.territory = try RegionCode("33011000200101")
         #expect(try await store.caseBreakdown(inGrid, by: .source) == ["patrol": 2, "hotline": 1])
+        // Tallies: one pass over several classes, grouped by month or region; case 0 is the only one past reporting.
+        #expect(try await store.caseTally(CaseQuery(), classes: ["C01", "E0102"], by: .none) == ["": CaseTally(reported: 6, closed: 0)])
+        #expect(try await store.caseTally(CaseQuery(), classes: ["C0101"], by: .regionPrefix(length: 12))
+                == ["330110001001": CaseTally(reported: 1), "330110002001": CaseTally(reported: 1)])
+        #expect(try await store.caseTally(inGrid, classes: [], by: .month) == ["2025-11": CaseTally(reported: 3)])
+        var dispatched = CaseQuery()
+        dispatched.statuses = [.dispatched]
+        #expect(try await store.caseTally(dispatched, classes: ["E01"], by: .none).isEmpty)
     }
 
     @Sendable static func caseDictionaries(_ make: Factory) async throws {

@@ -30,34 +30,54 @@ def free_port():
 
 
 class DemoServer:
-    """`citybrain demo --preset tiny` generated into a temporary folder and served on a free port."""
+    """`citybrain demo --preset tiny` generated into a temporary folder and served on a free port.
 
-    def __init__(self):
-        self.folder = tempfile.mkdtemp(prefix="citybrain-browser-")
-        database = os.path.join(self.folder, "demo.sqlite")
-        demo = subprocess.run([BINARY, "demo", "--preset", "tiny", "--no-serve", "--database", database],
-                              capture_output=True, text=True, check=True)
-        # "  grid-worker  Demo-…-1  grid-worker  网格员  33011000100101"
+    With CITYBRAIN_BROWSER_DATABASE set, an existing demo database is served instead (its accounts
+    read from the `.demo-accounts.txt` file the demo wrote beside it): the way to measure the pages
+    on a `district`-scale database generated once with a release build."""
+
+    def __init__(self, *serve_arguments):
+        existing = os.environ.get("CITYBRAIN_BROWSER_DATABASE")
+        self.folder = None if existing else tempfile.mkdtemp(prefix="citybrain-browser-")
+        self.database = existing or os.path.join(self.folder, "demo.sqlite")
         self.accounts = {}
-        for line in demo.stdout.splitlines():
+        if existing:
+            with open(existing + ".demo-accounts.txt", encoding="utf-8") as f:
+                lines = ["  " + "  ".join(line.rstrip("\n").split("\t")) for line in f if not line.startswith("#")]
+        else:
+            demo = subprocess.run([BINARY, "demo", "--preset", "tiny", "--no-serve", "--database", self.database],
+                                  capture_output=True, text=True, check=True)
+            lines = demo.stdout.splitlines()
+        # "  grid-worker  Demo-…-1  grid-worker  网格员  33011000100101"
+        for line in lines:
             parts = line.split()
             if line.startswith("  ") and len(parts) >= 5 and parts[1].startswith("Demo-"):
                 self.accounts[parts[0]] = {"password": parts[1], "role": parts[2], "territory": parts[-1]}
-        self.port = free_port()
-        self.process = subprocess.Popen([BINARY, "serve", "--database", database, "--port", str(self.port), "--log-level", "error"])
-        self.base = "http://127.0.0.1:%d" % self.port
-        for _ in range(300):
+        self.processes = []
+        self.process, self.base = self.serve(*serve_arguments)
+
+    def serve(self, *arguments):
+        """Another `citybrain serve` on the same database (another instance, or other options)."""
+        port = free_port()
+        process = subprocess.Popen([BINARY, "serve", "--database", self.database, "--port", str(port), "--log-level", "error"] + list(arguments))
+        self.processes.append(process)
+        base = "http://127.0.0.1:%d" % port
+        for _ in range(1200):
             try:
-                urllib.request.urlopen(self.base + "/healthz", timeout=1)
-                return
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                return process, base
             except OSError:
+                if process.poll() is not None:
+                    raise RuntimeError("citybrain serve exited with %d" % process.returncode)
                 time.sleep(0.1)
         raise RuntimeError("the server did not come up")
 
     def stop(self):
-        self.process.terminate()
-        self.process.wait(20)
-        shutil.rmtree(self.folder, ignore_errors=True)
+        for process in self.processes:
+            process.terminate()
+            process.wait(30)
+        if self.folder:
+            shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def browser():
@@ -121,12 +141,14 @@ def grid_point(server, username):
     return point_inside(grids[server.accounts[username]["territory"]])
 
 
-def sign_in(driver, server, page, username, ready):
-    """Opens a staff page signed out, signs in through its overlay and waits until `ready(driver)`."""
+def sign_in(driver, server, page, username, ready, base=None):
+    """Opens a staff page signed out, signs in through its overlay and waits until `ready(driver)`
+    (`base`: another instance of the server than its first)."""
+    base = base or server.base
     driver.delete_all_cookies()
-    driver.get(server.base + page)
+    driver.get(base + page)
     driver.execute_script("localStorage.clear()")
-    driver.get(server.base + page)
+    driver.get(base + page)
     WebDriverWait(driver, 20).until(EC.visibility_of_element_located((By.ID, "login-form")))
     driver.find_element(By.ID, "login-username").send_keys(username)
     driver.find_element(By.ID, "login-password").send_keys(server.accounts[username]["password"])

@@ -4,6 +4,7 @@ each through the page as its own account; a step based on an old version is expl
 import os
 import unittest
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -24,7 +25,8 @@ class Workbench(unittest.TestCase):
         cls.server.stop()
 
     def wait(self, condition, timeout=20):
-        return WebDriverWait(self.browser, timeout).until(condition)
+        # Live updates redraw the open case: an element may go stale while the condition reads it.
+        return WebDriverWait(self.browser, timeout, ignored_exceptions=[StaleElementReferenceException]).until(condition)
 
     def sign_in(self, username):
         sign_in(self.browser, self.server, "/workbench.html", username, EC.text_to_be_present_in_element((By.ID, "who"), username))
@@ -90,15 +92,22 @@ class Workbench(unittest.TestCase):
         number = self.report("并发测试案件")
         self.sign_in("dispatcher")
         self.open_from_queue("reported", number)
-        # Meanwhile someone else registers it.
+        # Someone else registers it: the open case follows live, without a click.
+        self.wait(lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-live") == "open")
         Staff(self.server, "admin").step(number, "register")
-        self.take("register")
+        self.wait(lambda d: self.status() == "待派遣")
+        # The dispatcher is filling in the dispatch when someone else dispatches: explained, and reloaded.
+        self.wait(EC.element_to_be_clickable((By.CSS_SELECTOR, "#case .actions button[data-action='dispatch']"))).click()
+        form = self.wait(EC.visibility_of_element_located((By.CSS_SELECTOR, "#step-form[data-action='dispatch']")))
+        Staff(self.server, "admin").step(number, "dispatch", department="urban-management")
+        form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
         self.wait(EC.text_to_be_present_in_element((By.ID, "case"), "已被他人处理"))
-        self.assertEqual(self.status(), "待派遣")
+        self.assertEqual(self.status(), "待签收")
         # A step that needs a reason says so.
+        other = self.report("缺少理由测试案件")
+        self.open_from_queue("reported", other)
         self.take("reject")
         self.wait(lambda d: "reason" in d.find_element(By.CSS_SELECTOR, "#step-form .error").text)
-
 
 if __name__ == "__main__":
     unittest.main()

@@ -6,6 +6,7 @@ import Hummingbird
 import HummingbirdTesting
 import Server
 import Testing
+import CompressNIO
 
 @Suite("Cockpits, the case map and live updates", .serialized)
 struct CockpitAPITests {
@@ -203,5 +204,34 @@ struct CockpitAPITests {
         #expect(throws: TileSource.Invalid.self) { try TileSource.parse(url: "ftp://tiles/{z}/{x}/{y}", datum: "wgs84") }
         #expect(throws: TileSource.Invalid.self) { try TileSource.parse(url: "https://tiles/{z}/{x}.png", datum: "wgs84") }
         #expect(throws: TileSource.Invalid.self) { try TileSource.parse(url: "https://tiles/{z}/{x}/{y}.png", datum: "bd09") }
+    }
+}
+
+@Suite("Response compression")
+struct CompressionTests {
+    @Test("the API's JSON and GeoJSON are gzipped when the client accepts it, and read back the same; small answers and clients refusing gzip get them as they are")
+    func gzip() async throws {
+        try await withApp { client, _, _ in
+            let plain = try await client.execute(uri: "/api/v1/regions.geojson?level=grid", method: .get) { response in
+                #expect(response.headers[.contentEncoding] == nil)
+                return response.body
+            }
+            #expect(plain.readableBytes > 1024)
+            try await client.execute(uri: "/api/v1/regions.geojson?level=grid", method: .get, headers: [.acceptEncoding: "br;q=1.0, gzip;q=0.8"]) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentEncoding] == "gzip")
+                #expect(response.headers[.vary]?.contains("Accept-Encoding") == true)
+                var body = response.body
+                #expect(body.readableBytes < plain.readableBytes / 3)
+                let unpacked = try body.decompress(with: CompressionAlgorithm.gzip())
+                #expect(unpacked == plain)
+            }
+            try await client.execute(uri: "/api/v1/regions.geojson?level=grid", method: .get, headers: [.acceptEncoding: "gzip;q=0, identity"]) { response in
+                #expect(response.headers[.contentEncoding] == nil)
+            }
+            try await client.execute(uri: "/healthz", method: .get, headers: [.acceptEncoding: "gzip"]) { response in
+                #expect(response.headers[.contentEncoding] == nil)
+            }
+        }
     }
 }

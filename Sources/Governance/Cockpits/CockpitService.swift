@@ -206,81 +206,85 @@ public final class CockpitService: Sendable {
                            open: open, warned: warned, overdue: overdue, recent: recent, classFilter: [], layers: [])
     }
 
+    /// A topic's classes as minor codes: a major class (E01) stands for its minor classes, so that
+    /// every count seeks the (class, report time) index by equality instead of scanning a range.
+    func minorClasses(_ classes: [String]) -> [String] {
+        let dictionary = cases.workflow.classes.all
+        return classes.flatMap { code -> [String] in
+            guard code.count == 3 else { return [code] }
+            let minors = dictionary.filter { $0.code.majorCode == code && !$0.code.isMajor }.map(\.code.rawValue)
+            return minors.isEmpty ? [code] : minors
+        }
+    }
+
     func thematicView(_ entry: CockpitEntry, _ cockpit: ThematicCockpit, territory: RegionCode?, month: CivilDay, now: Date) async throws -> CockpitView {
-        let closedStatuses: [CaseStatus] = [.closed, .evaluated]
-        func count(from: CivilDay, to: CivilDay, in region: RegionCode?, statuses: [CaseStatus] = []) async throws -> Int {
-            var total = 0
-            for prefix in cockpit.classes {
-                var q = CaseQuery()
-                q.classPrefix = prefix
-                q.territory = region
-                q.from = from.start
-                q.to = to.start
-                q.statuses = statuses
-                total += try await cases.store.caseCount(q)
-            }
-            return total
+        let store = cases.store
+        let classes = minorClasses(cockpit.classes)
+        func tally(from: CivilDay, to: CivilDay, by group: CaseTallyGroup = .none) async throws -> [String: CaseTally] {
+            var q = CaseQuery()
+            q.territory = territory
+            q.from = from.start
+            q.to = to.start
+            return try await store.caseTally(q, classes: classes, by: group)
         }
         let end = Self.monthAfter(month)
         let previous = Self.monthBefore(month)
         let c = month.components
         let lastYear = CivilDay(year: c.year - 1, month: c.month, day: 1)!
-        let reported = try await count(from: month, to: end, in: territory)
-        let reportedBefore = try await count(from: previous, to: month, in: territory)
-        let reportedLastYear = try await count(from: lastYear, to: Self.monthAfter(lastYear), in: territory)
-        func closedShare(from: CivilDay, to: CivilDay, of total: Int) async throws -> Double? {
-            total == 0 ? nil : Double(try await count(from: from, to: to, in: territory, statuses: closedStatuses)) / Double(total)
-        }
-        let (open, warned, overdue) = try await backlog(territory: territory, classes: cockpit.classes, now: now)
+        let current = try await tally(from: month, to: end)[""] ?? CaseTally()
+        let before = try await tally(from: previous, to: month)[""] ?? CaseTally()
+        let yearAgo = try await tally(from: lastYear, to: Self.monthAfter(lastYear))[""] ?? CaseTally()
+        func share(_ t: CaseTally) -> Double? { t.reported == 0 ? nil : Double(t.closed) / Double(t.reported) }
+        let (open, warned, overdue) = try await backlog(territory: territory, classes: classes, now: now)
         let tiles: [CockpitView.Tile] = [
-            .init(key: "reported", unit: "count", value: Double(reported), previous: Double(reportedBefore), lastYear: Double(reportedLastYear)),
-            .init(key: "closedShare", unit: "rate", value: try await closedShare(from: month, to: end, of: reported),
-                  previous: try await closedShare(from: previous, to: month, of: reportedBefore),
-                  lastYear: try await closedShare(from: lastYear, to: Self.monthAfter(lastYear), of: reportedLastYear)),
+            .init(key: "reported", unit: "count", value: Double(current.reported), previous: Double(before.reported), lastYear: Double(yearAgo.reported)),
+            .init(key: "closedShare", unit: "rate", value: share(current), previous: share(before), lastYear: share(yearAgo)),
             .init(key: "open", unit: "count", value: Double(open), previous: nil, lastYear: nil),
             .init(key: "overdue", unit: "count", value: Double(overdue), previous: nil, lastYear: nil),
         ]
-        var trend: [CockpitView.TrendPoint] = []
-        for m in Self.months(endingWith: month) {
-            let next = Self.monthAfter(m)
-            trend.append(.init(month: Self.monthText(m), reported: try await count(from: m, to: next, in: territory),
-                               closed: try await count(from: m, to: next, in: territory, statuses: closedStatuses), closedOnTimeRate: nil))
+        let months = Self.months(endingWith: month)
+        let byMonth = try await tally(from: months[0], to: end, by: .month)
+        let trend = months.map { m in
+            let t = byMonth[Self.monthText(m)] ?? CaseTally()
+            return CockpitView.TrendPoint(month: Self.monthText(m), reported: t.reported, closed: t.closed, closedOnTimeRate: nil)
         }
         let catalog = regions.territory()
         let children = territory.map { catalog.children(of: $0) } ?? catalog.regions(level: .district, under: nil)
         var ranking: [CockpitView.Rank] = []
-        for child in children {
-            ranking.append(.init(code: child.code.rawValue, name: child.name, reported: try await count(from: month, to: end, in: child.code), closedOnTimeRate: nil))
+        // Children share one level, so one short-form length groups them all.
+        if let length = children.first?.code.shortForm.count {
+            let byChild = try await tally(from: month, to: end, by: .regionPrefix(length: length))
+            ranking = children.map { .init(code: $0.code.rawValue, name: $0.name, reported: byChild[$0.code.shortForm]?.reported ?? 0, closedOnTimeRate: nil) }
         }
         ranking.sort { ($0.reported, $1.code) > ($1.reported, $0.code) }
         var period = CaseQuery()
         period.territory = territory
         period.from = month.start
         period.to = end.start
-        let byClass = try await cases.store.caseBreakdown(period, by: .classCode).filter { code, _ in cockpit.classes.contains { code.hasPrefix($0) } }
+        let byClass = try await store.caseBreakdown(period, by: .classCode).filter { code, _ in cockpit.classes.contains { code.hasPrefix($0) } }
         return CockpitView(entry: entry, territoryName: territory.flatMap { catalog.region($0)?.name }, month: Self.monthText(month), generatedAt: now,
                            tiles: tiles, trend: trend, ranking: ranking, classes: shares(byClass, top: 8), sources: [],
-                           open: open, warned: warned, overdue: overdue, recent: try await latest(territory: territory, classes: cockpit.classes, now: now),
+                           open: open, warned: warned, overdue: overdue, recent: try await latest(territory: territory, classes: classes, now: now),
                            classFilter: cockpit.classes, layers: cockpit.layers)
     }
 
-    /// Open cases, those past their warning mark and those past their deadline, now.
+    /// Open cases, those past their warning mark and those past their deadline, now: three passes
+    /// over the open cases (the status index; they are few) counted by class, whatever the topic.
     func backlog(territory: RegionCode?, classes: [String?], now: Date) async throws -> (Int, Int, Int) {
-        var (open, warned, overdue) = (0, 0, 0)
-        for prefix in classes {
-            var q = CaseQuery()
-            q.statuses = CaseStatus.allCases.filter { $0.isOpen && $0 != .suspended }
-            q.territory = territory
-            q.classPrefix = prefix
-            open += try await cases.store.caseCount(q)
-            var w = q
-            w.warnedAt = now
-            warned += try await cases.store.caseCount(w)
-            var o = q
-            o.overdueAt = now
-            overdue += try await cases.store.caseCount(o)
+        var q = CaseQuery()
+        q.statuses = CaseStatus.allCases.filter { $0.isOpen && $0 != .suspended }
+        q.territory = territory
+        func count(_ query: CaseQuery) async throws -> Int {
+            let byClass = try await cases.store.caseBreakdown(query, by: .classCode)
+            return byClass.reduce(0) { sum, entry in
+                classes.contains { prefix in prefix.map { entry.key.hasPrefix($0) } ?? true } ? sum + entry.value : sum
+            }
         }
-        return (open, warned, overdue)
+        var warned = q
+        warned.warnedAt = now
+        var overdue = q
+        overdue.overdueAt = now
+        return (try await count(q), try await count(warned), try await count(overdue))
     }
 
     func latest(territory: RegionCode?, classes: [String?], now: Date, limit: Int = 12) async throws -> [CockpitView.FeedItem] {
@@ -289,6 +293,8 @@ public final class CockpitService: Sendable {
             var q = CaseQuery()
             q.territory = territory
             q.classPrefix = prefix
+            // Recent reports only: a class's whole history would be sorted for twelve lines.
+            if prefix != nil { q.from = now.addingTimeInterval(-60 * 86_400) }
             q.limit = limit
             found += try await cases.store.cases(q)
         }

@@ -196,7 +196,7 @@
         facts.append(element('dt', t('phone')), phone);
       }
       detail.append(facts);
-      if (c.contactPhone && may('personal.data.reveal')) { detail.append(revealForm(c.number)); }
+      if (c.contactPhone && may('personal-data.reveal')) { detail.append(revealForm(c.number)); }
       const link = element('a', t('openWorkbench'));
       link.href = '/workbench.html#case=' + encodeURIComponent(c.number);
       detail.append(link);
@@ -375,6 +375,8 @@
     // Time from navigation to outlines drawn (read by the browser tests).
     document.body.dataset.firstRender = String(Math.round(performance.now()));
     await Promise.all([loadLayerList(), loadCases()]);
+    // …and to the open cases and the layer list as well.
+    document.body.dataset.readyMs = String(Math.round(performance.now()));
     document.body.dataset.ready = 'true';
     listen();
   }

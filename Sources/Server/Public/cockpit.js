@@ -159,10 +159,14 @@
     return li;
   }
 
+  // What arrived live stays on top (newest first) across reloads; the latest reports fill the rest.
+  const liveNotices = [];
   function renderFeed() {
     const list = $('feed');
     list.innerHTML = '';
-    for (const item of view.recent) { list.append(feedItem(item, false)); }
+    for (const notice of liveNotices) { list.append(feedItem(notice, false)); }
+    const shown = new Set(liveNotices.map((n) => n.number));
+    for (const item of view.recent) { if (!shown.has(item.number)) { list.append(feedItem(item, false)); } }
   }
 
   function render() {
@@ -256,6 +260,7 @@
       L.circleMarker([lat, lon], { radius: Math.min(18, 3 + Math.log2(count) * 2), color: '#39c5cf', fillColor: '#39c5cf', fillOpacity: 0.35, weight: 1 })
         .bindTooltip((layerNames[id] || id) + ': ' + count).addTo(entry.layer);
     }
+    document.body.dataset.layerLoaded = id;
   }
 
   function refreshThemeLayers() { for (const id of Object.keys(themeLayers)) { loadLayer(id); } }
@@ -284,6 +289,7 @@
     url.searchParams.set('id', current.id);
     history.replaceState(null, '', url);
     delete document.body.dataset.firstRender;
+    liveNotices.length = 0;
     await load();
   }
 
@@ -314,6 +320,8 @@
       if (!view || !concerns(notice)) { return; }
       events += 1;
       document.body.dataset.events = String(events);
+      liveNotices.unshift(notice);
+      if (liveNotices.length > 40) { liveNotices.pop(); }
       const list = $('feed');
       list.prepend(feedItem(notice, true));
       while (list.children.length > 40) { list.lastChild.remove(); }
