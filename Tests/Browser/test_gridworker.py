@@ -47,6 +47,11 @@ class GridWorkerPage(unittest.TestCase):
         self.wait(EC.text_to_be_present_in_element((By.ID, "reported"), "330110-"))
         number = self.browser.find_element(By.ID, "reported").text.split()[1]
         self.assertIn("待立案", self.browser.find_element(By.ID, "reported").text)
+        # My reports lists it; my grids shows the worker's grid with its open cases.
+        self.wait(EC.presence_of_element_located((By.CSS_SELECTOR, "#mine li[data-number='%s']" % number)))
+        territory = self.server.accounts["grid-worker"]["territory"]
+        self.assertEqual([li.get_attribute("data-grid") for li in self.browser.find_elements(By.CSS_SELECTOR, "#grids li")], [territory])
+        self.assertTrue(self.browser.find_elements(By.CSS_SELECTOR, "#grid-map .leaflet-overlay-pane canvas"))
         self.browser.save_screenshot(os.path.join(SCREENSHOTS, "gridworker-reported.png"))
 
         staff = Staff(self.server, "admin")

@@ -205,24 +205,38 @@
 
   function caseMarker(properties, latlng) {
     const colour = properties.overdue ? '#f85149' : (statusColours[properties.status] || '#8c959f');
-    return L.circleMarker(latlng, { radius: properties.overdue ? 6 : 4, color: colour, fillColor: colour, fillOpacity: 0.85, weight: 1 })
+    const icon = L.divIcon({ className: 'case-dot', html: '<span style="background:' + colour + '"></span>', iconSize: [12, 12] });
+    return L.marker(latlng, { icon, keyboard: false, overdue: properties.overdue })
       .bindTooltip((properties.className || '—') + ' · ' + (statusNames[language.current()][properties.status] || properties.status) + '<br>' + properties.number);
+  }
+
+  // Open cases cluster by place; a cluster is red when most of its cases are overdue.
+  function clusterIcon(cluster) {
+    const children = cluster.getAllChildMarkers();
+    const overdue = children.filter((m) => m.options.overdue).length;
+    const n = cluster.getChildCount();
+    const size = Math.round(Math.min(52, 22 + Math.log10(n) * 10));
+    return L.divIcon({ className: 'case-cluster' + (overdue * 2 > n ? ' overdue' : ''), iconSize: [size, size],
+      html: '<span>' + (n >= 10000 ? Math.round(n / 1000) + 'k' : n) + '</span>' });
   }
 
   async function drawCases() {
     if (caseLayer) { caseLayer.remove(); }
-    caseLayer = L.featureGroup().addTo(map);
+    caseLayer = L.markerClusterGroup({ maxClusterRadius: 45, showCoverageOnHover: false, chunkedLoading: true, iconCreateFunction: clusterIcon }).addTo(map);
     markers.clear();
-    const base = '/api/v1/cases.geojson?limit=5000' + (current.territory ? '&territory=' + current.territory : '');
+    const base = '/api/v1/cases.geojson?limit=20000' + (current.territory ? '&territory=' + current.territory : '');
     const prefixes = view.classFilter.length ? view.classFilter : [null];
     const collections = await Promise.all(prefixes.map((p) => request(base + (p ? '&class=' + p : ''))));
+    const batch = [];
     for (const collection of collections) {
       for (const f of collection.features) {
         const [lon, lat] = f.geometry.coordinates;
-        const marker = caseMarker(f.properties, [lat, lon]).addTo(caseLayer);
+        const marker = caseMarker(f.properties, [lat, lon]);
         markers.set(f.properties.number, marker);
+        batch.push(marker);
       }
     }
+    caseLayer.addLayers(batch);
     document.body.dataset.cases = String(markers.size);
   }
 
@@ -326,9 +340,11 @@
       list.prepend(feedItem(notice, true));
       while (list.children.length > 40) { list.lastChild.remove(); }
       const old = markers.get(notice.number);
-      if (old) { old.remove(); markers.delete(notice.number); }
+      if (old && caseLayer) { caseLayer.removeLayer(old); markers.delete(notice.number); }
       if (map && caseLayer && !['closed', 'evaluated', 'rejected', 'merged'].includes(notice.status)) {
-        markers.set(notice.number, caseMarker(notice, [notice.lat, notice.lon]).addTo(caseLayer));
+        const marker = caseMarker(notice, [notice.lat, notice.lon]);
+        markers.set(notice.number, marker);
+        caseLayer.addLayer(marker);
       }
       // Tiles and charts follow within a few seconds; bursts are coalesced into one reload.
       clearTimeout(refreshTimer);

@@ -59,6 +59,7 @@
       delete $('report-form').dataset.key;
       position = null;
       $('position').textContent = '';
+      loadMine();
     } catch (e) {
       error.textContent = e.message;
     } finally {
