@@ -342,11 +342,11 @@
 
   // MARK: live
 
+  let live = null;
   function listen() {
-    if (!may('case.read')) { return; }
-    const live = new EventSource('/api/v1/events');
+    if (!may('case.read') || live) { return; }
     let timer = null;
-    live.addEventListener('case', () => {
+    live = window.CityBrain.live(() => {
       clearTimeout(timer);
       timer = setTimeout(() => loadCases().catch(() => {}), 1500);
     });

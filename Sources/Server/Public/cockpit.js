@@ -322,15 +322,11 @@
     return true;
   }
 
+  let live = null;
   function connectLive() {
-    const live = $('live');
-    const state = (s) => { live.dataset.state = s; live.textContent = t(s === 'open' ? 'live' : s === 'closed' ? 'offline' : 'connecting'); };
-    state('connecting');
-    const source = new EventSource('/api/v1/events');
-    source.onopen = () => state('open');
-    source.onerror = () => state(source.readyState === EventSource.CLOSED ? 'closed' : 'connecting');
-    source.addEventListener('case', (event) => {
-      const notice = JSON.parse(event.data);
+    if (live) { return; }
+    const indicator = $('live');
+    live = window.CityBrain.live((notice) => {
       if (!view || !concerns(notice)) { return; }
       events += 1;
       document.body.dataset.events = String(events);
@@ -349,6 +345,9 @@
       // Tiles and charts follow within a few seconds; bursts are coalesced into one reload.
       clearTimeout(refreshTimer);
       refreshTimer = setTimeout(load, 1500);
+    }, (s) => {
+      indicator.dataset.state = s;
+      indicator.textContent = t(s === 'open' ? 'live' : s === 'closed' ? 'offline' : 'connecting');
     });
   }
 
@@ -377,11 +376,15 @@
     fillSelect();
     await switchTo(current.id);
     connectLive();
-    tick();
-    setInterval(tick, 1000);
-    // Overdue marks move with the clock, not only with changes.
-    setInterval(load, 60000);
+    if (!clockRunning) {
+      clockRunning = true;
+      tick();
+      setInterval(tick, 1000);
+      // Overdue marks move with the clock, not only with changes.
+      setInterval(load, 60000);
+    }
   }
+  let clockRunning = false;
 
   $('cockpit-select').addEventListener('change', (e) => switchTo(e.target.value));
   $('month').addEventListener('change', load);

@@ -80,5 +80,29 @@ window.CityBrain = (function () {
     });
   }
 
-  return { request, element, language, session, bindSignIn, $ };
+  // The live event stream (Server-Sent Events): `onCase(notice)` for every case change the account
+  // may see, `onState('open' | 'connecting' | 'closed')`. Closed when the page is hidden (a page in
+  // the back-forward cache would otherwise hold one of the browser's six connections to the server)
+  // and opened again when it comes back.
+  function live(onCase, onState) {
+    let source = null;
+    const state = (s) => { if (onState) { onState(s); } };
+    function open() {
+      if (source) { return; }
+      state('connecting');
+      source = new EventSource('/api/v1/events');
+      source.onopen = () => state('open');
+      source.onerror = () => state(source && source.readyState === EventSource.CLOSED ? 'closed' : 'connecting');
+      source.addEventListener('case', (event) => onCase(JSON.parse(event.data)));
+    }
+    function close() {
+      if (source) { source.close(); source = null; }
+    }
+    window.addEventListener('pagehide', close);
+    window.addEventListener('pageshow', (event) => { if (event.persisted) { open(); } });
+    open();
+    return { close };
+  }
+
+  return { request, element, language, session, bindSignIn, live, $ };
 })();

@@ -206,18 +206,14 @@
   let reloadTimer = null;
   function listen() {
     if (live) { return; }
-    live = new EventSource('/api/v1/events');
-    live.onopen = () => { document.body.dataset.live = 'open'; };
-    live.onerror = () => { document.body.dataset.live = live.readyState === EventSource.CLOSED ? 'closed' : 'connecting'; };
-    live.addEventListener('case', (event) => {
-      const notice = JSON.parse(event.data);
+    live = window.CityBrain.live((notice) => {
       clearTimeout(reloadTimer);
       reloadTimer = setTimeout(() => loadQueue(queue), 800);
       const open = $('case').dataset;
       if (open.number === notice.number && open.version && Number(open.version) < notice.version && !$('case').querySelector('form')) {
         openCase(notice.number);
       }
-    });
+    }, (s) => { document.body.dataset.live = s; });
   }
 
   document.querySelectorAll('#queues button').forEach((b) => b.addEventListener('click', () => loadQueue(b.dataset.queue)));
