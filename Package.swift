@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         // gzip for the API's JSON and GeoJSON (map layers shrink 5–10×); links the system zlib.
         .package(url: "https://github.com/adam-fowler/compress-nio", from: "1.5.0"),
+        .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
         // Geometry, GeoJSON, spatial indexes and datum transforms: standard library and Foundation only.
@@ -59,6 +60,15 @@ let package = Package(
         ),
         // The deterministic synthetic demo district inside the real outline of 余杭区.
         .target(name: "DemoData", dependencies: ["Governance", "GeoKit"], resources: [.copy("Resources")]),
+        // PostgreSQL with PostGIS, for a city and several instances (issue 7: territory, settings and audit so far).
+        .target(
+            name: "PostgresStore",
+            dependencies: [
+                "Governance", "GeoKit",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         // One behaviour suite that every store implementation must pass.
         .target(name: "StoreTestSupport", dependencies: ["Governance", "GeoKit"]),
         .executableTarget(
@@ -76,6 +86,9 @@ let package = Package(
         .testTarget(name: "DataFilesTests", dependencies: ["DataFiles", .product(name: "ZIPFoundation", package: "ZIPFoundation")]),
         .testTarget(name: "GovernanceTests", dependencies: ["Governance", "GeoKit", "DemoData", "SQLiteStore"]),
         .testTarget(name: "SQLiteStoreTests", dependencies: ["SQLiteStore", "StoreTestSupport", "Governance", "GeoKit"]),
+        // Against a real server: scripts/test starts a throwaway cluster (scripts/with-postgres).
+        .testTarget(name: "PostgresStoreTests", dependencies: ["PostgresStore", "StoreTestSupport", "Governance", "GeoKit",
+                                                               .product(name: "PostgresNIO", package: "postgres-nio")]),
         .testTarget(
             name: "ServerTests",
             dependencies: [

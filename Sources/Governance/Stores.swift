@@ -245,10 +245,18 @@ public protocol AccountStore: Sendable {
     func purgeCredentials(endedBefore: Date, audit: AuditRecord) async throws -> (sessions: Int, tokens: Int)
 }
 
-public protocol CityBrainStore: RegionStore, GridWorkerStore, AddressStore, RegistryStore, LayerStore, SettingsStore, AuditStore, AccountStore, CaseStore {
-    /// Applies pending migrations.
+/// A store with a schema of its own.
+public protocol MigratingStore: Sendable {
+    /// Applies pending migrations (harmless when there are none).
     func migrate() async throws
 }
+
+/// The territory, the deployment's settings and the audit trail: what every other part hangs on,
+/// and the first part a new backend implements (the shared suite checks it on its own).
+public typealias TerritoryStore = RegionStore & GridWorkerStore & SettingsStore & AuditStore & MigratingStore
+
+public protocol CityBrainStore: RegionStore, GridWorkerStore, AddressStore, RegistryStore, LayerStore, SettingsStore, AuditStore, AccountStore, CaseStore,
+                                MigratingStore {}
 
 /// A conflict the caller can act upon (e.g. two imports at once).
 public struct StoreConflict: Error, CustomStringConvertible {

@@ -7,8 +7,11 @@ import Testing
 /// factory for fresh, migrated stores of its kind, so no backend can drift from the others.
 public enum StoreBehaviour {
     public typealias Factory = @Sendable () async throws -> any CityBrainStore
+    /// Fresh, migrated stores that hold at least the territory, settings and the audit trail.
+    public typealias TerritoryFactory = @Sendable () async throws -> any TerritoryStore
 
-    public static let all: [(name: String, check: @Sendable (Factory) async throws -> Void)] = [
+    /// What a backend must do with the territory, its settings and the audit trail.
+    public static let territoryChecks: [(name: String, check: @Sendable (TerritoryFactory) async throws -> Void)] = [
         ("an empty store loads nothing", emptyStore),
         ("region versions round-trip exactly", regionRoundTrip),
         ("closing a version and adding its successor", versioning),
@@ -16,10 +19,16 @@ public enum StoreBehaviour {
         ("grid workers are saved, replaced and loaded", gridWorkers),
         ("settings", settings),
         ("a write based on an outdated read is refused", staleWrite),
+        ("the audit trail is one unbroken chain, also when written concurrently, and answers queries newest first", auditTrail),
+        ("migrating twice is harmless", migrateTwice),
+    ]
+
+    public static let all: [(name: String, check: @Sendable (Factory) async throws -> Void)] = territoryChecks.map { name, check in
+        (name, { @Sendable (make: Factory) in try await check { try await make() } })
+    } + [
         ("addresses round-trip, update by code, keep their aliases", addresses),
         ("registry records round-trip with their provenance and claims", registries),
         ("a large registry batch is stored whole and found by address", largeRegistryBatch),
-        ("migrating twice is harmless", migrateTwice),
     ] + caseChecks
 
     static let t0 = Date(timeIntervalSince1970: 1_546_272_000)  // 2019-01-01T00:00:00+08:00
@@ -48,14 +57,14 @@ public enum StoreBehaviour {
         ImportBatch(kind: "regions", source: "test.geojson", actor: "tester", importedAt: t1, recordCount: n, note: "n")
     }
 
-    @Sendable static func emptyStore(_ make: Factory) async throws {
+    @Sendable static func emptyStore(_ make: TerritoryFactory) async throws {
         let store = try await make()
         #expect(try await store.loadRegions().isEmpty)
         #expect(try await store.loadGridWorkers().isEmpty)
         #expect(try await store.importBatches().isEmpty)
     }
 
-    @Sendable static func regionRoundTrip(_ make: Factory) async throws {
+    @Sendable static func regionRoundTrip(_ make: TerritoryFactory) async throws {
         let store = try await make()
         let regions = try sampleRegions()
         let stored = try await store.commit(RegionChangeSet(closing: [], inserting: regions, batch: batch(regions.count), basedOnBatch: nil))
@@ -77,7 +86,7 @@ public enum StoreBehaviour {
         #expect(batches[0].source == "test.geojson" && batches[0].recordCount == regions.count && batches[0].actor == "tester")
     }
 
-    @Sendable static func versioning(_ make: Factory) async throws {
+    @Sendable static func versioning(_ make: TerritoryFactory) async throws {
         let store = try await make()
         let regions = try sampleRegions()
         _ = try await store.commit(RegionChangeSet(closing: [], inserting: regions, batch: batch(regions.count), basedOnBatch: nil))
@@ -92,7 +101,7 @@ public enum StoreBehaviour {
         #expect(versions[1].geometry == successor.geometry)
     }
 
-    @Sendable static func commitIsAllOrNothing(_ make: Factory) async throws {
+    @Sendable static func commitIsAllOrNothing(_ make: TerritoryFactory) async throws {
         let store = try await make()
         let regions = try sampleRegions()
         _ = try await store.commit(RegionChangeSet(closing: [], inserting: regions, batch: batch(regions.count), basedOnBatch: nil))
@@ -112,7 +121,7 @@ public enum StoreBehaviour {
         #expect(try await store.importBatches().count == 1)
     }
 
-    @Sendable static func gridWorkers(_ make: Factory) async throws {
+    @Sendable static func gridWorkers(_ make: TerritoryFactory) async throws {
         let store = try await make()
         let g1 = try RegionCode("33011000100101"), g2 = try RegionCode("33011000100102")
         let first = try await store.saveGridWorkers([
@@ -130,7 +139,7 @@ public enum StoreBehaviour {
         #expect(loaded[1].phone == nil)
     }
 
-    @Sendable static func settings(_ make: Factory) async throws {
+    @Sendable static func settings(_ make: TerritoryFactory) async throws {
         let store = try await make()
         #expect(try await store.setting("demo.preset") == nil)
         try await store.setSetting("demo.preset", "tiny")
@@ -271,7 +280,7 @@ public enum StoreBehaviour {
         #expect(try await store.registryCount(.house) == 60_001)
     }
 
-    @Sendable static func staleWrite(_ make: Factory) async throws {
+    @Sendable static func staleWrite(_ make: TerritoryFactory) async throws {
         let store = try await make()
         #expect(try await store.latestImportBatchID(.territory) == nil)
         let regions = try sampleRegions()
@@ -292,7 +301,39 @@ public enum StoreBehaviour {
         #expect(try await store.loadRegions().count == 3)
     }
 
-    @Sendable static func migrateTwice(_ make: Factory) async throws {
+    @Sendable static func auditTrail(_ make: TerritoryFactory) async throws {
+        let store = try await make()
+        let base = Date(timeIntervalSince1970: 1_764_460_800)
+        let first = try await store.appendAudit([
+            AuditRecord(time: base, actor: "admin", action: "login", target: "account:admin"),
+            AuditRecord(time: base.addingTimeInterval(1.2345), actor: "admin", action: "reveal.person", target: "person:1", purpose: "核实身份", requestID: "r-1"),
+        ])
+        #expect(first.map(\.sequence) == [1, 2])
+        // Four writers at once: one chain, no sequence twice, every link intact.
+        try await withThrowingTaskGroup(of: Void.self) { group in
+            for w in 0..<4 {
+                group.addTask {
+                    for i in 0..<10 {
+                        _ = try await store.appendAudit([AuditRecord(time: base.addingTimeInterval(Double(w * 10 + i)), actor: "w\(w)", action: "case.report", target: "case:\(i)")])
+                    }
+                }
+            }
+            try await group.waitForAll()
+        }
+        let chain = try await store.auditEntries(from: 1, limit: 100)
+        #expect(chain.map(\.sequence) == Array(1...42))
+        #expect(AuditChain.verify(chain).isEmpty)
+        // Times are kept to the millisecond (the hash counts them so).
+        let kept = Date(timeIntervalSince1970: ((base.timeIntervalSince1970 + 1.2345) * 1000).rounded() / 1000)
+        #expect(chain[1].record.time == kept && chain[1].record.purpose == "核实身份" && chain[1].record.requestID == "r-1")
+        let reveals = try await store.auditEntries(matching: AuditQuery(actionPrefix: "reveal"))
+        #expect(reveals.map(\.sequence) == [2])
+        #expect(try await store.auditEntries(matching: AuditQuery(actionPrefix: "case", limit: 5)).map(\.sequence) == [42, 41, 40, 39, 38])
+        #expect(try await store.auditEntries(matching: AuditQuery(actor: "w1", before: 20, limit: 100)).allSatisfy { $0.sequence < 20 && $0.record.actor == "w1" })
+        #expect(try await store.auditEntries(matching: AuditQuery(from: base.addingTimeInterval(30), to: base.addingTimeInterval(32))).count == 2)
+    }
+
+    @Sendable static func migrateTwice(_ make: TerritoryFactory) async throws {
         let store = try await make()
         try await store.migrate()
         #expect(try await store.loadRegions().isEmpty)

@@ -1,0 +1,120 @@
+import Foundation
+import GeoKit
+import Governance
+import Logging
+import PostgresNIO
+
+/// PostgreSQL (15 or later, with PostGIS) for a city: several CityBrain instances on one database.
+///
+/// Implemented so far: the territory (region versions with a PostGIS geometry and a GiST index beside
+/// the exact WKB, import batches, grid workers), settings and the audit trail — the
+/// ``TerritoryStore`` part, checked by the shared suite against a real server. Writes that other
+/// instances could race (an import's "based on the latest batch" check, the audit chain's next link,
+/// migrations) take a transaction-scoped advisory lock, so they serialise across processes exactly
+/// as SQLite's single writer serialises them within one.
+public final class PostgresStore: Sendable {
+    let client: PostgresClient
+    private let runner: Task<Void, Never>
+    let logger: Logger
+    /// The schema the tables live in (nil: the database's default search path).
+    public let schema: String?
+
+    public struct InvalidURL: Error, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// `postgres://user[:password]@host[:port]/database[?schema=name][&sslmode=disable|require]`.
+    /// The connection pool runs until ``shutdown()``.
+    public init(url: String, logger: Logger = Logger(label: "citybrain.postgres")) throws {
+        guard let parts = URLComponents(string: url), ["postgres", "postgresql"].contains(parts.scheme ?? ""),
+              let host = parts.host, !host.isEmpty, let user = parts.user, !user.isEmpty else {
+            throw InvalidURL(description: "\(Self.redacted(url)): expected postgres://user[:password]@host[:port]/database")
+        }
+        let database = String(parts.path.drop { $0 == "/" })
+        guard !database.isEmpty else { throw InvalidURL(description: "\(Self.redacted(url)): name the database after the host (…/citybrain)") }
+        let items = Dictionary(parts.queryItems?.map { ($0.name, $0.value ?? "") } ?? [], uniquingKeysWith: { $1 })
+        let tls: PostgresClient.Configuration.TLS
+        switch items["sslmode"] ?? "disable" {
+        case "disable": tls = .disable
+        case "require": tls = .require(.makeClientConfiguration())
+        case let other: throw InvalidURL(description: "\(Self.redacted(url)): sslmode \(other): disable or require")
+        }
+        var configuration = PostgresClient.Configuration(host: host, port: parts.port ?? 5432, username: user, password: parts.password,
+                                                         database: database, tls: tls)
+        if let schema = items["schema"] {
+            guard Self.isPlainName(schema) else { throw InvalidURL(description: "schema \(schema): lower-case letters, digits and underscores") }
+            // PostGIS's types stay reachable in public.
+            configuration.options.additionalStartupParameters = [("search_path", "\(schema),public")]
+            self.schema = schema
+        } else {
+            self.schema = nil
+        }
+        self.logger = logger
+        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.client = client
+        runner = Task { await client.run() }
+    }
+
+    deinit { runner.cancel() }
+
+    /// Closes the pool's connections.
+    public func shutdown() async {
+        runner.cancel()
+        await runner.value
+    }
+
+    static func isPlainName(_ name: String) -> Bool {
+        guard let first = name.utf8.first, (97...122).contains(first) || first == 95 else { return false }
+        return name.utf8.count <= 63 && name.utf8.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 95 }
+    }
+
+    /// The URL without its password, for messages.
+    static func redacted(_ url: String) -> String {
+        guard var parts = URLComponents(string: url), parts.password != nil else { return url }
+        parts.password = "***"
+        return parts.string ?? url
+    }
+
+    /// Runs `body` in one transaction holding the advisory lock of `name` (released at commit or rollback).
+    /// The body's own error comes out as it was thrown (a ``StoreConflict`` stays one).
+    func transaction<T: Sendable>(locking names: [String] = [], _ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        do {
+            return try await client.withTransaction(logger: logger) { connection in
+                // Sorted: two writers taking the same locks never wait for each other in a cycle.
+                for name in names.sorted() {
+                    try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(name)))", logger: logger)
+                }
+                return try await body(connection)
+            }
+        } catch let error as PostgresTransactionError {
+            if let thrown = error.closureError { throw thrown }
+            throw error
+        }
+    }
+
+    static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
+    static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
+}
+
+extension PostgresStore: MigratingStore {
+    /// Applies the pending migrations, each in its own transaction, under an advisory lock so that
+    /// instances starting together migrate once.
+    public func migrate() async throws {
+        if let schema {
+            // A district's own schema (or a test's): created on first use.
+            try await client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
+        }
+        try await client.query("CREATE TABLE IF NOT EXISTS schema_migration (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                               logger: logger)
+        for migration in PostgresMigrations.all {
+            try await transaction(locking: ["citybrain.migrate"]) { connection in
+                let rows = try await connection.query("SELECT 1 FROM schema_migration WHERE name = \(migration.name)", logger: self.logger).collect()
+                guard rows.isEmpty else { return }
+                for statement in migration.statements {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                }
+                try await connection.query("INSERT INTO schema_migration (name) VALUES (\(migration.name))", logger: self.logger)
+            }
+        }
+    }
+}
