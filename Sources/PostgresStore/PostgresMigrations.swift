@@ -88,5 +88,36 @@ enum PostgresMigrations {
               FOR EACH ROW EXECUTE FUNCTION audit_entry_refuse_change()
             """,
         ]),
+        Migration(name: "0002 standard address library", statements: [
+            // The position also as a PostGIS point (GiST) for radius and polygon queries in SQL.
+            """
+            CREATE TABLE address (
+              id bigserial PRIMARY KEY,
+              code text NOT NULL UNIQUE,
+              province text, city text, district text, township text, community text,
+              road text, house_number text, village_group text, compound text,
+              building text, unit text, floor text, room text,
+              longitude double precision NOT NULL,
+              latitude double precision NOT NULL,
+              position geometry(Point, 4326) NOT NULL,
+              grid_code text,
+              status text NOT NULL CHECK (status IN ('in-use', 'retired')),
+              import_batch bigint REFERENCES import_batch (id),
+              updated_at timestamptz NOT NULL
+            )
+            """,
+            "CREATE INDEX address_grid ON address (grid_code)",
+            "CREATE INDEX address_position ON address USING gist (position)",
+            """
+            CREATE TABLE place_alias (
+              id bigserial PRIMARY KEY,
+              kind text NOT NULL,
+              name text NOT NULL,
+              current_name text NOT NULL,
+              import_batch bigint REFERENCES import_batch (id),
+              UNIQUE (kind, name, current_name)
+            )
+            """,
+        ]),
     ]
 }

@@ -23,10 +23,18 @@ public enum StoreBehaviour {
         ("migrating twice is harmless", migrateTwice),
     ]
 
+    /// Fresh, migrated stores that also hold the standard address library.
+    public typealias AddressFactory = @Sendable () async throws -> any TerritoryStore & AddressStore
+
+    public static let addressChecks: [(name: String, check: @Sendable (AddressFactory) async throws -> Void)] = [
+        ("addresses round-trip, update by code, keep their aliases", addresses),
+    ]
+
     public static let all: [(name: String, check: @Sendable (Factory) async throws -> Void)] = territoryChecks.map { name, check in
         (name, { @Sendable (make: Factory) in try await check { try await make() } })
+    } + addressChecks.map { name, check in
+        (name, { @Sendable (make: Factory) in try await check { try await make() } })
     } + [
-        ("addresses round-trip, update by code, keep their aliases", addresses),
         ("registry records round-trip with their provenance and claims", registries),
         ("a large registry batch is stored whole and found by address", largeRegistryBatch),
     ] + caseChecks
@@ -149,7 +157,7 @@ public enum StoreBehaviour {
         #expect(try await store.setting("demo.preset") == nil)
     }
 
-    @Sendable static func addresses(_ make: Factory) async throws {
+    @Sendable static func addresses(_ make: AddressFactory) async throws {
         let store = try await make()
         let grid = try RegionCode("33011000100101")
         var a = StandardAddress(

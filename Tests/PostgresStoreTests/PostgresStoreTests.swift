@@ -40,6 +40,29 @@ struct PostgresStoreTests {
         try await check(Self.factory)
     }
 
+    @Test("shared store behaviour: the standard address library", arguments: StoreBehaviour.addressChecks.map(\.name))
+    func sharedAddresses(_ name: String) async throws {
+        let check = StoreBehaviour.addressChecks.first { $0.name == name }!.check
+        try await check { try await TestServer.freshStore() }
+    }
+
+    @Test("addresses with tabs, newlines and backslashes survive COPY, and a large library is written whole")
+    func addressCopy() async throws {
+        let store = try await TestServer.freshStore()
+        let odd = StandardAddress(code: "A-odd", elements: AddressElements(road: "迎宾路\t东\\侧", compound: "星河苑\n二期", room: "\\N"),
+                                  coordinate: Coordinate(longitude: 120.3, latitude: 30.4), gridCode: nil)
+        let many = (0..<20_000).map { i in
+            StandardAddress(code: String(format: "A%06d", i), elements: AddressElements(road: "路\(i % 50)", houseNumber: String(i)),
+                            coordinate: Coordinate(longitude: 120 + Double(i) * 1e-5, latitude: 30.4), gridCode: try? RegionCode("33011000100101"))
+        }
+        _ = try await store.saveAddresses([odd] + many, aliases: [], batch: ImportBatch(kind: "addresses", source: "t", actor: "t", importedAt: Date(), recordCount: 20_001),
+                                          basedOnBatch: nil)
+        let loaded = try await store.loadAddresses()
+        #expect(loaded.count == 20_001)
+        #expect(loaded.first == odd)
+        #expect(loaded.last == many.last)
+    }
+
     @Test("PostGIS finds the regions covering a point, as GeoKit's exact test does, and only the versions valid at the time")
     func postgisContains() async throws {
         let store = try await TestServer.freshStore()
