@@ -119,5 +119,52 @@ enum PostgresMigrations {
             )
             """,
         ]),
+        Migration(name: "0003 accounts, roles, sessions, API tokens", statements: [
+            // Sessions live here, not in an instance's memory: a browser may reach any instance.
+            """
+            CREATE TABLE account (
+              id bigserial PRIMARY KEY,
+              username text NOT NULL,
+              display_name text NOT NULL,
+              roles text NOT NULL,
+              territory text NOT NULL,
+              department text,
+              password_hash text NOT NULL,
+              status text NOT NULL CHECK (status IN ('active', 'disabled')),
+              failed_logins integer NOT NULL DEFAULT 0,
+              locked_until bigint,
+              password_changed_at bigint NOT NULL,
+              created_at bigint NOT NULL
+            )
+            """,
+            "CREATE UNIQUE INDEX account_username ON account (lower(username))",
+            "CREATE TABLE role (id text PRIMARY KEY, name text NOT NULL, permissions text NOT NULL, needs_department boolean NOT NULL DEFAULT false)",
+            """
+            CREATE TABLE session (
+              token_hash text PRIMARY KEY,
+              account_id bigint NOT NULL REFERENCES account (id),
+              csrf_token text NOT NULL,
+              created_at bigint NOT NULL,
+              expires_at bigint NOT NULL,
+              last_seen_at bigint NOT NULL
+            )
+            """,
+            "CREATE INDEX session_account ON session (account_id)",
+            "CREATE INDEX session_expires ON session (expires_at)",
+            """
+            CREATE TABLE api_token (
+              id bigserial PRIMARY KEY,
+              account_id bigint NOT NULL REFERENCES account (id),
+              name text NOT NULL,
+              prefix text NOT NULL,
+              token_hash text NOT NULL UNIQUE,
+              permissions text NOT NULL,
+              created_at bigint NOT NULL,
+              expires_at bigint NOT NULL,
+              revoked_at bigint,
+              created_by text NOT NULL
+            )
+            """,
+        ]),
     ]
 }

@@ -30,9 +30,18 @@ public enum StoreBehaviour {
         ("addresses round-trip, update by code, keep their aliases", addresses),
     ]
 
+    /// Fresh, migrated stores that also hold accounts, roles, sessions and tokens.
+    public typealias AccountFactory = @Sendable () async throws -> any TerritoryStore & AccountStore
+
+    public static let accountChecks: [(name: String, check: @Sendable (AccountFactory) async throws -> Void)] = [
+        ("accounts, roles, sessions and tokens round-trip, user names are unique ignoring case, every change is audited", accountsAndCredentials),
+    ]
+
     public static let all: [(name: String, check: @Sendable (Factory) async throws -> Void)] = territoryChecks.map { name, check in
         (name, { @Sendable (make: Factory) in try await check { try await make() } })
     } + addressChecks.map { name, check in
+        (name, { @Sendable (make: Factory) in try await check { try await make() } })
+    } + accountChecks.map { name, check in
         (name, { @Sendable (make: Factory) in try await check { try await make() } })
     } + [
         ("registry records round-trip with their provenance and claims", registries),
@@ -339,6 +348,61 @@ public enum StoreBehaviour {
         #expect(try await store.auditEntries(matching: AuditQuery(actionPrefix: "case", limit: 5)).map(\.sequence) == [42, 41, 40, 39, 38])
         #expect(try await store.auditEntries(matching: AuditQuery(actor: "w1", before: 20, limit: 100)).allSatisfy { $0.sequence < 20 && $0.record.actor == "w1" })
         #expect(try await store.auditEntries(matching: AuditQuery(from: base.addingTimeInterval(30), to: base.addingTimeInterval(32))).count == 2)
+    }
+
+    @Sendable static func accountsAndCredentials(_ make: AccountFactory) async throws {
+        let store = try await make()
+        let grid = try RegionCode("33011000100101")
+        func audit(_ action: String) -> AuditRecord { AuditRecord(time: t1, actor: "admin", action: action, target: "account:li") }
+        var li = Account(username: "Li.Ming", displayName: "李明", roles: ["grid-worker", "analyst"], territory: grid, passwordHash: "$2b$04$hash",
+                         passwordChangedAt: t0, createdAt: t0)
+        li = try await store.saveAccount(li, audit: audit("account.create"))
+        let id = try #require(li.id)
+        #expect(try await store.account(username: "li.ming") == li)
+        #expect(try await store.account(id: id)?.roles == ["grid-worker", "analyst"])
+        await #expect(throws: StoreConflict.self) {
+            _ = try await store.saveAccount(Account(username: "LI.MING", displayName: "冒名", roles: [], territory: grid, passwordHash: "x",
+                                                    passwordChangedAt: t0, createdAt: t0), audit: audit("account.create"))
+        }
+        li.department = "urban-management"
+        li.status = .disabled
+        _ = try await store.saveAccount(li, audit: audit("account.status"))
+        try await store.recordLogin(accountID: id, failedLogins: 3, lockedUntil: t1, audit: audit("login.failed"))
+        let reloaded = try #require(try await store.account(id: id))
+        #expect(reloaded.department == "urban-management" && reloaded.status == .disabled && reloaded.failedLogins == 3 && reloaded.lockedUntil == t1)
+        #expect(try await store.accounts().map(\.username) == ["Li.Ming"])
+
+        let role = Role(id: "night-patrol", name: "夜间巡查", permissions: [.caseRead, .caseReport])
+        try await store.saveRole(role, audit: audit("role.save"))
+        #expect(try await store.storedRoles().map(\.id) == ["night-patrol"])
+        #expect(try await store.storedRoles().first?.permissions == [.caseRead, .caseReport])
+
+        let old = Session(tokenHash: "s-old", accountID: id, csrfToken: "c0", createdAt: t0, expiresAt: t0.addingTimeInterval(3600), lastSeenAt: t0)
+        try await store.createSession(old, audit: audit("login"))
+        let fresh = Session(tokenHash: "s-new", accountID: id, csrfToken: "c1", createdAt: t1, expiresAt: t1.addingTimeInterval(3600), lastSeenAt: t1)
+        try await store.createSession(fresh, audit: audit("login"))
+        // The expired one went when the new one came.
+        #expect(try await store.session(tokenHash: "s-old") == nil)
+        try await store.touchSession(tokenHash: "s-new", at: t1.addingTimeInterval(60))
+        #expect(try await store.session(tokenHash: "s-new")?.lastSeenAt == t1.addingTimeInterval(60))
+        try await store.deleteSessions(tokenHash: nil, accountID: id, audit: audit("logout.all"))
+        #expect(try await store.session(tokenHash: "s-new") == nil)
+
+        let token = try await store.createToken(APIToken(accountID: id, name: "12345热线", prefix: "cbt_ab12", tokenHash: "t-hash", permissions: [.caseReport],
+                                                         createdAt: t0, expiresAt: t1, createdBy: "admin"), audit: audit("token.create"))
+        let tokenID = try #require(token.id)
+        #expect(try await store.token(hash: "t-hash") == token)
+        #expect(try await store.token(id: tokenID)?.permissions == [.caseReport])
+        try await store.revokeToken(id: tokenID, at: t0.addingTimeInterval(10), audit: audit("token.revoke"))
+        try await store.revokeToken(id: tokenID, at: t0.addingTimeInterval(20), audit: audit("token.revoke"))
+        #expect(try await store.tokens().first?.revokedAt == t0.addingTimeInterval(10))
+        let purged = try await store.purgeCredentials(endedBefore: t1.addingTimeInterval(86_400), audit: audit("credentials.purge"))
+        #expect(purged.tokens == 1 && purged.sessions == 0)
+        #expect(try await store.tokens().isEmpty)
+        // Every change above on the trail, the second revocation (a no-op) not; the refused one neither.
+        let actions = try await store.auditEntries(from: 1, limit: 100).map(\.record.action)
+        #expect(actions == ["account.create", "account.status", "login.failed", "role.save", "login", "login", "logout.all", "token.create",
+                            "token.revoke", "credentials.purge"])
     }
 
     @Sendable static func migrateTwice(_ make: TerritoryFactory) async throws {

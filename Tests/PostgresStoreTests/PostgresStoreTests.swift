@@ -46,6 +46,12 @@ struct PostgresStoreTests {
         try await check { try await TestServer.freshStore() }
     }
 
+    @Test("shared store behaviour: accounts, roles, sessions and tokens", arguments: StoreBehaviour.accountChecks.map(\.name))
+    func sharedAccounts(_ name: String) async throws {
+        let check = StoreBehaviour.accountChecks.first { $0.name == name }!.check
+        try await check { try await TestServer.freshStore() }
+    }
+
     @Test("addresses with tabs, newlines and backslashes survive COPY, and a large library is written whole")
     func addressCopy() async throws {
         let store = try await TestServer.freshStore()
