@@ -74,7 +74,7 @@ let package = Package(
         .executableTarget(
             name: "citybrain",
             dependencies: [
-                "GeoKit", "Governance", "SQLiteStore", "Server", "DemoData", "DataFiles",
+                "GeoKit", "Governance", "SQLiteStore", "PostgresStore", "Server", "DemoData", "DataFiles",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 // Only for the bare-insert baseline of `bench registries`, and the primitives of `bench seal`.
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -149,3 +149,41 @@ extension PostgresStore: RegionStore, GridWorkerStore, SettingsStore {
         try await client.query("DELETE FROM setting WHERE key = \(key)", logger: logger)
     }
 }
+
+extension PostgresStore {
+    /// The grid (current version) each point lies in, by one PostGIS join of the points with the
+    /// grids' shapes (`ST_Covers` on the GiST index); nil outside every grid. A point on an edge
+    /// shared by two grids gets the smaller code.
+    public func gridCodes(containing points: [Coordinate]) async throws -> [RegionCode?] {
+        guard !points.isEmpty else { return [] }
+        let rows = try await client.query("""
+            SELECT p.i, min(r.code)
+            FROM unnest(\(points.map(\.longitude))::float8[], \(points.map(\.latitude))::float8[]) WITH ORDINALITY AS p(lon, lat, i)
+            LEFT JOIN region_version r
+              ON r.level = 'grid' AND r.valid_to IS NULL AND ST_Covers(r.shape, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
+            GROUP BY p.i
+            """, logger: logger)
+        var codes = [RegionCode?](repeating: nil, count: points.count)
+        for try await (i, code) in rows.decode((Int64, String?).self) { codes[Int(i) - 1] = try code.map { try RegionCode($0) } }
+        return codes
+    }
+
+    /// How many standard addresses lie within `metres` of the point (geodesic distance; the GiST
+    /// index narrows to the bounding box first).
+    public func addressCount(within metres: Double, of point: Coordinate) async throws -> Int {
+        let dLat = metres / 111_320, dLon = metres / (111_320 * cos(point.latitude * .pi / 180))
+        let rows = try await client.query("""
+            SELECT count(*) FROM address
+            WHERE position && ST_MakeEnvelope(\(point.longitude - dLon), \(point.latitude - dLat), \(point.longitude + dLon), \(point.latitude + dLat), 4326)
+              AND ST_DWithin(position::geography, ST_SetSRID(ST_MakePoint(\(point.longitude), \(point.latitude)), 4326)::geography, \(metres), false)
+            """, logger: logger)
+        for try await n in rows.decode(Int.self) { return n }
+        return 0
+    }
+
+    /// Removes the store's own schema and everything in it (benchmarks and tests clean up so).
+    public func dropSchema() async throws {
+        guard let schema else { return }
+        try await client.query(PostgresQuery(unsafeSQL: "DROP SCHEMA IF EXISTS \(schema) CASCADE"), logger: logger)
+    }
+}
