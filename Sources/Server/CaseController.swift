@@ -475,14 +475,12 @@ struct CaseController {
         let principal = try context.requirePrincipal()
         let q = request.uri.queryParameters
         var errors: [Problem.FieldError] = []
-        let today = CivilDay(Date()).components
-        var from = CivilDay(year: today.year, month: today.month, day: 1)!
-        var to = CivilDay(year: today.month == 12 ? today.year + 1 : today.year, month: today.month == 12 ? 1 : today.month + 1, day: 1)!
+        var from = CivilDay(Date()).firstOfMonth
+        var to = from.firstOfNextMonth
         if let text = q["month"].map(String.init) {
-            let parts = text.split(separator: "-")
-            if parts.count == 2, let y = Int(parts[0]), let m = Int(parts[1]), let start = CivilDay(year: y, month: m, day: 1) {
+            if let start = CivilDay(month: text) {
                 from = start
-                to = CivilDay(year: m == 12 ? y + 1 : y, month: m == 12 ? 1 : m + 1, day: 1)!
+                to = start.firstOfNextMonth
             } else {
                 errors.append(.init(field: "month", reason: "a month such as 2026-11"))
             }

@@ -33,9 +33,7 @@ struct CockpitController {
         let id = try context.parameters.require("id")
         var month: CivilDay?
         if let text = request.uri.queryParameters["month"].map(String.init) {
-            let parts = text.split(separator: "-")
-            guard parts.count == 2, parts[0].count == 4, let y = Int(parts[0]), let m = Int(parts[1]), (2000...2100).contains(y),
-                  let first = CivilDay(year: y, month: m, day: 1) else {
+            guard let first = CivilDay(month: text), (2000...2100).contains(first.components.year) else {
                 throw Problem.invalid([.init(field: "month", reason: "a month such as 2026-11")])
             }
             month = first

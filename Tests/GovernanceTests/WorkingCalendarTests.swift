@@ -13,6 +13,18 @@ func local(_ text: String) -> Date {
 
 @Suite("Working calendar")
 struct WorkingCalendarTests {
+    @Test("months: parsed as people write them, and the first days of the month, the next and the previous across year ends")
+    func months() {
+        #expect(CivilDay(month: "2026-11") == CivilDay(year: 2026, month: 11, day: 1))
+        #expect(CivilDay(month: "2026-1") == CivilDay(year: 2026, month: 1, day: 1))
+        for bad in ["2026-13", "26-11", "2026/11", "2026-11-01", "", "november"] { #expect(CivilDay(month: bad) == nil, "\(bad)") }
+        let day = CivilDay(iso: "2026-12-15")!
+        #expect(day.firstOfMonth.description == "2026-12-01")
+        #expect(day.firstOfNextMonth.description == "2027-01-01")
+        #expect(day.firstOfPreviousMonth.description == "2026-11-01")
+        #expect(CivilDay(iso: "2026-01-31")!.firstOfPreviousMonth.description == "2025-12-01")
+    }
+
     let calendar = WorkingCalendar()
 
     @Test("civil days convert both ways and know their weekday")

@@ -536,7 +536,7 @@ extension CaseService {
         // A whole calendar month compares with the whole month before; other periods with the same number of days before.
         let (f, t) = (from.components, to.components)
         let isMonth = f.day == 1 && t.day == 1 && (t.year * 12 + t.month) - (f.year * 12 + f.month) == 1
-        let previousFrom = isMonth ? CivilDay(year: f.month == 1 ? f.year - 1 : f.year, month: f.month == 1 ? 12 : f.month - 1, day: 1)! : from.adding(days: -length)
+        let previousFrom = isMonth ? from.firstOfPreviousMonth : from.adding(days: -length)
         let lastYearFrom = CivilDay(year: f.year - 1, month: f.month, day: min(f.day, f.month == 2 ? 28 : f.day))!
         let lastYearTo = CivilDay(year: t.year - 1, month: t.month, day: min(t.day, t.month == 2 ? 28 : t.day))!
         return KPIComparison(scope: scope, from: from, to: to,

@@ -56,6 +56,24 @@ public struct CivilDay: Hashable, Comparable, Sendable, CustomStringConvertible,
 
     public func adding(days: Int) -> CivilDay { CivilDay(daysSinceEpoch: daysSinceEpoch + days) }
 
+    /// The first day of `2026-11` (a month as people write it), nil for anything else.
+    public init?(month text: String) {
+        let parts = text.split(separator: "-", omittingEmptySubsequences: false)
+        guard parts.count == 2, parts[0].count == 4, (1...2).contains(parts[1].count), let y = Int(parts[0]), let m = Int(parts[1]) else { return nil }
+        self.init(year: y, month: m, day: 1)
+    }
+
+    /// The first day of this day's month, of the month after it, of the month before it.
+    public var firstOfMonth: CivilDay { let c = components; return CivilDay(year: c.year, month: c.month, day: 1)! }
+    public var firstOfNextMonth: CivilDay {
+        let c = components
+        return CivilDay(year: c.month == 12 ? c.year + 1 : c.year, month: c.month == 12 ? 1 : c.month + 1, day: 1)!
+    }
+    public var firstOfPreviousMonth: CivilDay {
+        let c = components
+        return CivilDay(year: c.month == 1 ? c.year - 1 : c.year, month: c.month == 1 ? 12 : c.month - 1, day: 1)!
+    }
+
     public var description: String {
         let c = components
         return String(c.year) + "-" + (c.month < 10 ? "0" : "") + String(c.month) + "-" + (c.day < 10 ? "0" : "") + String(c.day)

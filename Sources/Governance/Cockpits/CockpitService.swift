@@ -133,8 +133,7 @@ public final class CockpitService: Sendable {
     /// `month`: its first day (default the current month).
     public func view(_ id: String, month: CivilDay? = nil, for principal: Principal, now: Date = CaseService.now()) async throws -> CockpitView {
         guard let entry = try cockpits(for: principal).first(where: { $0.id == id }) else { throw AccessDenied.outsideTerritory }
-        let today = CivilDay(now).components
-        let first = month ?? CivilDay(year: today.year, month: today.month, day: 1)!
+        let first = month ?? CivilDay(now).firstOfMonth
         let key = id + "|" + (entry.territory ?? "") + "|" + first.description
         let generation = cases.notices.generation
         if let hit = cache.withLock({ $0[key] }), hit.generation == generation, now.timeIntervalSince(hit.at) < Self.freshFor { return hit.view }
@@ -148,27 +147,17 @@ public final class CockpitService: Sendable {
         return view
     }
 
-    static func monthAfter(_ day: CivilDay) -> CivilDay {
-        let c = day.components
-        return CivilDay(year: c.month == 12 ? c.year + 1 : c.year, month: c.month == 12 ? 1 : c.month + 1, day: 1)!
-    }
-
-    static func monthBefore(_ day: CivilDay) -> CivilDay {
-        let c = day.components
-        return CivilDay(year: c.month == 1 ? c.year - 1 : c.year, month: c.month == 1 ? 12 : c.month - 1, day: 1)!
-    }
-
     static func monthText(_ day: CivilDay) -> String { String(day.description.prefix(7)) }
 
     /// The months of the trend, oldest first, ending with `last`.
     static func months(endingWith last: CivilDay) -> [CivilDay] {
         var months = [last]
-        while months.count < trendMonths { months.insert(monthBefore(months[0]), at: 0) }
+        while months.count < trendMonths { months.insert(months[0].firstOfPreviousMonth, at: 0) }
         return months
     }
 
     func regionView(_ entry: CockpitEntry, territory: RegionCode, month: CivilDay, now: Date) async throws -> CockpitView {
-        let end = Self.monthAfter(month)
+        let end = month.firstOfNextMonth
         let k = try await cases.kpis(.region(territory), from: month, to: end, now: now)
         func tile(_ key: String, _ unit: String, _ value: (KPIReport) -> Double?) -> CockpitView.Tile {
             .init(key: key, unit: unit, value: value(k.current), previous: value(k.previousPeriod), lastYear: value(k.lastYear))
@@ -183,7 +172,7 @@ public final class CockpitService: Sendable {
         ]
         var trend: [CockpitView.TrendPoint] = []
         for m in Self.months(endingWith: month) {
-            let r = m == month ? k.current : try await cases.kpiReport(.region(territory), from: m, to: Self.monthAfter(m), now: now)
+            let r = m == month ? k.current : try await cases.kpiReport(.region(territory), from: m, to: m.firstOfNextMonth, now: now)
             trend.append(.init(month: Self.monthText(m), reported: r.counters.reported, closed: r.counters.closed, closedOnTimeRate: r.closedOnTimeRate))
         }
         let catalog = regions.territory()
@@ -227,13 +216,13 @@ public final class CockpitService: Sendable {
             q.to = to.start
             return try await store.caseTally(q, classes: classes, by: group)
         }
-        let end = Self.monthAfter(month)
-        let previous = Self.monthBefore(month)
+        let end = month.firstOfNextMonth
+        let previous = month.firstOfPreviousMonth
         let c = month.components
         let lastYear = CivilDay(year: c.year - 1, month: c.month, day: 1)!
         let current = try await tally(from: month, to: end)[""] ?? CaseTally()
         let before = try await tally(from: previous, to: month)[""] ?? CaseTally()
-        let yearAgo = try await tally(from: lastYear, to: Self.monthAfter(lastYear))[""] ?? CaseTally()
+        let yearAgo = try await tally(from: lastYear, to: lastYear.firstOfNextMonth)[""] ?? CaseTally()
         func share(_ t: CaseTally) -> Double? { t.reported == 0 ? nil : Double(t.closed) / Double(t.reported) }
         let (open, warned, overdue) = try await backlog(territory: territory, classes: classes, now: now)
         let tiles: [CockpitView.Tile] = [
