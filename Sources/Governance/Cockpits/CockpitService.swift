@@ -143,7 +143,11 @@ public final class CockpitService: Sendable {
         } else {
             try await regionView(entry, territory: territory!, month: first, now: now)
         }
-        cache.withLock { $0[key] = (generation, now, view) }
+        cache.withLock { entries in
+            // Stale views are never served again: dropping them keeps the cache to what is being watched.
+            entries = entries.filter { $0.value.generation == generation && now.timeIntervalSince($0.value.at) < Self.freshFor }
+            entries[key] = (generation, now, view)
+        }
         return view
     }
 
