@@ -50,7 +50,11 @@ public final class PostgresStore: Sendable {
             self.schema = nil
         }
         self.logger = logger
-        let client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        // The pool's own chatter (a lease queued before `run()` has started, reconnects) is not news;
+        // its errors are.
+        var background = logger
+        background.logLevel = max(logger.logLevel, .error)
+        let client = PostgresClient(configuration: configuration, backgroundLogger: background)
         self.client = client
         runner = Task { await client.run() }
     }
