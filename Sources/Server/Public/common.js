@@ -5,6 +5,22 @@ window.CityBrain = (function () {
   let csrfToken = null;
   const $ = (id) => document.getElementById(id);
 
+  // The sign-in overlay every staff page shares (its texts follow the page's language switch).
+  if (!$('login')) {
+    document.body.insertAdjacentHTML('afterbegin', `
+<div id="login" class="overlay" hidden>
+  <form id="login-form" class="dialog" aria-labelledby="login-title">
+    <h2 id="login-title" data-i18n="loginTitle">登录城市大脑</h2>
+    <label for="login-username" data-i18n="username">用户名</label>
+    <input id="login-username" name="username" autocomplete="username" required>
+    <label for="login-password" data-i18n="password">密码</label>
+    <input id="login-password" name="password" type="password" autocomplete="current-password" required>
+    <p id="login-error" class="error" role="alert"></p>
+    <button type="submit" data-i18n="login">登录</button>
+  </form>
+</div>`);
+  }
+
   async function request(url, options) {
     const headers = Object.assign({ Accept: 'application/json' }, (options && options.headers) || {});
     if (options && options.method && options.method !== 'GET' && csrfToken) { headers['X-CSRF-Token'] = csrfToken; }
