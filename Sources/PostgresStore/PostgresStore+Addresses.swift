@@ -21,28 +21,12 @@ extension PostgresStore: AddressStore {
             FROM address ORDER BY id
             """, logger: logger)
         var result: [StandardAddress] = []
-        // Element values repeat across millions of rows: one string per distinct value, one parsed code per grid.
-        var strings: [String: String] = [:]
-        func shared(_ s: String?) -> String? {
-            guard let s else { return nil }
-            if let existing = strings[s] { return existing }
-            strings[s] = s
-            return s
-        }
-        var grids: [String: RegionCode] = [:]
+        var builder = StoredAddressBuilder()
         for try await row in rows {
             let c = try row.decode((String, String?, String?, String?, String?, String?, String?, String?, String?, String?,
                                     String?, String?, String?, String?, Double, Double, String?, String).self)
-            var grid: RegionCode?
-            if let text = c.16 {
-                if let known = grids[text] { grid = known } else { grid = try RegionCode(text); grids[text] = grid }
-            }
-            result.append(StandardAddress(
-                code: c.0,
-                elements: AddressElements(province: shared(c.1), city: shared(c.2), district: shared(c.3), township: shared(c.4), community: shared(c.5),
-                                          road: shared(c.6), houseNumber: shared(c.7), villageGroup: shared(c.8), compound: shared(c.9),
-                                          building: shared(c.10), unit: shared(c.11), floor: shared(c.12), room: shared(c.13)),
-                coordinate: Coordinate(longitude: c.14, latitude: c.15), gridCode: grid, status: StandardAddress.Status(rawValue: c.17) ?? .inUse))
+            result.append(try builder.address(code: c.0, elements: [c.1, c.2, c.3, c.4, c.5, c.6, c.7, c.8, c.9, c.10, c.11, c.12, c.13],
+                                              longitude: c.14, latitude: c.15, grid: c.16, status: c.17))
         }
         return result
     }

@@ -185,35 +185,10 @@ public final class SQLiteStore: CityBrainStore {
                 FROM address ORDER BY id
                 """)
             var result: [StandardAddress] = []
-            // Element values repeat across millions of rows: share one string per distinct value.
-            var strings: [String: String] = [:]
-            func shared(_ s: String?) -> String? {
-                guard let s else { return nil }
-                if let existing = strings[s] { return existing }
-                strings[s] = s
-                return s
-            }
-            // A district has a few thousand grids: parse each code once.
-            var grids: [String: RegionCode] = [:]
-            func grid(_ text: String?) throws -> RegionCode? {
-                guard let text else { return nil }
-                if let code = grids[text] { return code }
-                let code = try RegionCode(text)
-                grids[text] = code
-                return code
-            }
+            var builder = StoredAddressBuilder()
             while let row = try cursor.next() {
-                let gridText: String? = row[16]
-                let status: String = row[17]
-                result.append(StandardAddress(
-                    code: row[0],
-                    elements: AddressElements(
-                        province: shared(row[1]), city: shared(row[2]), district: shared(row[3]), township: shared(row[4]), community: shared(row[5]),
-                        road: shared(row[6]), houseNumber: shared(row[7]), villageGroup: shared(row[8]), compound: shared(row[9]),
-                        building: shared(row[10]), unit: shared(row[11]), floor: shared(row[12]), room: shared(row[13])),
-                    coordinate: Coordinate(longitude: row[14], latitude: row[15]),
-                    gridCode: try grid(gridText),
-                    status: StandardAddress.Status(rawValue: status) ?? .inUse))
+                result.append(try builder.address(code: row[0], elements: (1...13).map { row[$0] as String? }, longitude: row[14], latitude: row[15],
+                                                  grid: row[16], status: row[17]))
             }
             return result
         }

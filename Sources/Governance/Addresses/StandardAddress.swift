@@ -40,3 +40,42 @@ public struct PlaceAlias: Sendable, Hashable {
         self.currentName = currentName
     }
 }
+
+/// Builds standard addresses from stored rows: element values repeat across millions of rows, so
+/// each distinct value is kept once, and each grid code (a district has a few thousand) parsed once.
+public struct StoredAddressBuilder {
+    private var strings: [String: String] = [:]
+    private var grids: [String: RegionCode] = [:]
+
+    public init() {}
+
+    /// `values`: province, city, district, township, community, road, house number, village group,
+    /// compound, building, unit, floor, room — as stored.
+    public mutating func address(code: String, elements values: [String?], longitude: Double, latitude: Double, grid: String?,
+                                 status: String) throws -> StandardAddress {
+        precondition(values.count == 13, "thirteen address elements")
+        var v: [String?] = []
+        for value in values { v.append(shared(value)) }
+        return StandardAddress(
+            code: code,
+            elements: AddressElements(province: v[0], city: v[1], district: v[2], township: v[3], community: v[4], road: v[5], houseNumber: v[6],
+                                      villageGroup: v[7], compound: v[8], building: v[9], unit: v[10], floor: v[11], room: v[12]),
+            coordinate: Coordinate(longitude: longitude, latitude: latitude), gridCode: try gridCode(grid),
+            status: StandardAddress.Status(rawValue: status) ?? .inUse)
+    }
+
+    private mutating func shared(_ s: String?) -> String? {
+        guard let s else { return nil }
+        if let existing = strings[s] { return existing }
+        strings[s] = s
+        return s
+    }
+
+    private mutating func gridCode(_ text: String?) throws -> RegionCode? {
+        guard let text else { return nil }
+        if let code = grids[text] { return code }
+        let code = try RegionCode(text)
+        grids[text] = code
+        return code
+    }
+}
