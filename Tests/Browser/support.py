@@ -8,9 +8,11 @@ import socket
 import subprocess
 import tempfile
 import time
+import unittest
 import urllib.request
 
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
@@ -154,3 +156,23 @@ def sign_in(driver, server, page, username, ready, base=None):
     driver.find_element(By.ID, "login-password").send_keys(server.accounts[username]["password"])
     driver.find_element(By.CSS_SELECTOR, "#login-form button[type=submit]").click()
     WebDriverWait(driver, 40).until(ready)
+
+
+class PageTest(unittest.TestCase):
+    """One demo server and one browser for a test class. `window` sets the browser's size; `wait`
+    ignores elements that go stale while live updates redraw the page."""
+    window = (1366, 900)
+
+    @classmethod
+    def setUpClass(cls):
+        cls.server = DemoServer()
+        cls.browser = browser()
+        cls.browser.set_window_size(*cls.window)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.browser.quit()
+        cls.server.stop()
+
+    def wait(self, condition, timeout=30):
+        return WebDriverWait(self.browser, timeout, ignored_exceptions=[StaleElementReferenceException]).until(condition)

@@ -7,27 +7,15 @@ import unittest
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
-from support import SCREENSHOTS, DemoServer, browser, sign_in
+from support import SCREENSHOTS, PageTest, sign_in
 
 THEMATIC = ["production-safety", "food-safety", "epidemic-prevention", "social-stability", "city-appearance"]
 
 
-class CockpitPage(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = DemoServer()
-        cls.browser = browser()
-        cls.browser.set_window_size(1920, 1080)
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.quit()
-        cls.server.stop()
-
-    def wait(self, condition, timeout=30):
-        return WebDriverWait(self.browser, timeout).until(condition)
+class CockpitPage(PageTest):
+    window = (1920, 1080)
 
     def open_as(self, username):
         sign_in(self.browser, self.server, "/cockpit.html", username,

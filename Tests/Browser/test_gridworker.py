@@ -6,26 +6,18 @@ import unittest
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
-from support import SCREENSHOTS, DemoServer, Staff, browser, grid_point, sign_in
+from support import SCREENSHOTS, PageTest, Staff, grid_point, sign_in
 
 
-class GridWorkerPage(unittest.TestCase):
+class GridWorkerPage(PageTest):
+    window = (390, 844)
+
     @classmethod
     def setUpClass(cls):
-        cls.server = DemoServer()
-        cls.browser = browser()
-        cls.browser.set_window_size(390, 844)
+        super().setUpClass()
         cls.point = grid_point(cls.server, "grid-worker")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.quit()
-        cls.server.stop()
-
-    def wait(self, condition, timeout=20):
-        return WebDriverWait(self.browser, timeout).until(condition)
 
     def sign_in(self):
         sign_in(self.browser, self.server, "/gridworker.html", "grid-worker",

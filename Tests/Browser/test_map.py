@@ -11,26 +11,16 @@ import unittest
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
-from support import SCREENSHOTS, DemoServer, Staff, browser, grid_point, sign_in
+from support import SCREENSHOTS, PageTest, Staff, grid_point, sign_in
 
 
-class MapPage(unittest.TestCase):
+class MapPage(PageTest):
     @classmethod
     def setUpClass(cls):
-        cls.server = DemoServer()
+        super().setUpClass()
         cls.accounts = cls.server.accounts
         cls.base = cls.server.base
-        cls.browser = browser()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.quit()
-        cls.server.stop()
-
-    def wait(self, condition, timeout=20):
-        return WebDriverWait(self.browser, timeout).until(condition)
 
     def open_signed_out(self):
         self.browser.delete_all_cookies()

@@ -8,24 +8,11 @@ import urllib.request
 
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import WebDriverWait
 
-from support import SCREENSHOTS, DemoServer, Staff, browser, point_inside
+from support import SCREENSHOTS, PageTest, Staff, point_inside
 
 
-class ReportPage(unittest.TestCase):
-    @classmethod
-    def setUpClass(cls):
-        cls.server = DemoServer()
-        cls.browser = browser()
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.quit()
-        cls.server.stop()
-
-    def wait(self, condition, timeout=20):
-        return WebDriverWait(self.browser, timeout).until(condition)
+class ReportPage(PageTest):
 
     def open_page(self):
         self.browser.get(self.server.base + "/report.html")

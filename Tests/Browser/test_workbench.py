@@ -4,29 +4,18 @@ each through the page as its own account; a step based on an old version is expl
 import os
 import unittest
 
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
-from selenium.webdriver.support.ui import Select, WebDriverWait
+from selenium.webdriver.support.ui import Select
 
-from support import SCREENSHOTS, DemoServer, Staff, browser, grid_point, sign_in
+from support import SCREENSHOTS, PageTest, Staff, grid_point, sign_in
 
 
-class Workbench(unittest.TestCase):
+class Workbench(PageTest):
     @classmethod
     def setUpClass(cls):
-        cls.server = DemoServer()
-        cls.browser = browser()
+        super().setUpClass()
         cls.point = grid_point(cls.server, "grid-worker")
-
-    @classmethod
-    def tearDownClass(cls):
-        cls.browser.quit()
-        cls.server.stop()
-
-    def wait(self, condition, timeout=20):
-        # Live updates redraw the open case: an element may go stale while the condition reads it.
-        return WebDriverWait(self.browser, timeout, ignored_exceptions=[StaleElementReferenceException]).until(condition)
 
     def sign_in(self, username):
         sign_in(self.browser, self.server, "/workbench.html", username, EC.text_to_be_present_in_element((By.ID, "who"), username))
