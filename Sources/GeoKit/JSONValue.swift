@@ -381,6 +381,24 @@ public struct JSONWriter {
     public var data: Data { Data(bytes) }
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 
+    /// A string-to-string map as a JSON object, leaving out the entries whose value is `omitting`
+    /// (how both stores keep a record's field sources: only those that differ from its source).
+    public static func object(_ map: [String: String], omitting: String? = nil) -> String {
+        if map.isEmpty { return "{}" }
+        var w = JSONWriter(reservingCapacity: 128)
+        w.raw("{")
+        var first = true
+        for (key, value) in map where value != omitting {
+            if !first { w.raw(",") }
+            first = false
+            w.string(key)
+            w.raw(":")
+            w.string(value)
+        }
+        w.raw("}")
+        return w.string
+    }
+
     public mutating func raw(_ s: StaticString) {
         s.withUTF8Buffer { bytes.append(contentsOf: $0) }
     }

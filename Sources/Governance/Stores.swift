@@ -251,12 +251,25 @@ public protocol MigratingStore: Sendable {
     func migrate() async throws
 }
 
-/// The territory, the deployment's settings and the audit trail: what every other part hangs on,
-/// and the first part a new backend implements (the shared suite checks it on its own).
-public typealias TerritoryStore = RegionStore & GridWorkerStore & SettingsStore & AuditStore & MigratingStore
+/// Leases of the scheduled jobs (supervision): with several server instances on one database, each
+/// run of a job happens in exactly one of them. A holder renews its lease on every run; when it
+/// stops, the lease runs out and another instance takes the job over.
+public protocol JobLeaseStore: Sendable {
+    /// Takes or renews the lease of `job` for `holder` until `until`, when nobody holds it, its lease
+    /// ran out by `now`, or `holder` holds it already. True when `holder` holds the lease afterwards.
+    func acquireLease(_ job: String, holder: String, now: Date, until: Date) async throws -> Bool
+    /// Gives the lease up (a holder shutting down), so that another instance need not wait it out.
+    func releaseLease(_ job: String, holder: String) async throws
+    /// Who holds the lease of `job` at `now` (nil: nobody, or it ran out).
+    func leaseHolder(_ job: String, at now: Date) async throws -> String?
+}
+
+/// The territory, the deployment's settings, the audit trail and the jobs' leases: what every other
+/// part hangs on, and the first part a new backend implements (the shared suite checks it on its own).
+public typealias TerritoryStore = RegionStore & GridWorkerStore & SettingsStore & AuditStore & JobLeaseStore & MigratingStore
 
 public protocol CityBrainStore: RegionStore, GridWorkerStore, AddressStore, RegistryStore, LayerStore, SettingsStore, AuditStore, AccountStore, CaseStore,
-                                MigratingStore {}
+                                JobLeaseStore, MigratingStore {}
 
 /// A conflict the caller can act upon (e.g. two imports at once).
 public struct StoreConflict: Error, CustomStringConvertible {

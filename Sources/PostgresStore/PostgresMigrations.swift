@@ -166,5 +166,8 @@ enum PostgresMigrations {
             )
             """,
         ]),
+        registriesAndLayers,
+        cases,
+        jobLeases,
     ]
 }

@@ -117,22 +117,3 @@ extension PostgresStore: AddressStore {
     }
 }
 
-/// PostgreSQL's COPY text format: tab-separated, `\N` for null, backslash escapes.
-enum CopyText {
-    static func append(_ fields: [String?], to buffer: inout ByteBuffer) {
-        for (i, field) in fields.enumerated() {
-            if i > 0 { buffer.writeInteger(UInt8(ascii: "\t")) }
-            guard let field else { buffer.writeString("\\N"); continue }
-            for byte in field.utf8 {
-                switch byte {
-                case UInt8(ascii: "\\"): buffer.writeString("\\\\")
-                case UInt8(ascii: "\t"): buffer.writeString("\\t")
-                case UInt8(ascii: "\n"): buffer.writeString("\\n")
-                case UInt8(ascii: "\r"): buffer.writeString("\\r")
-                default: buffer.writeInteger(byte)
-                }
-            }
-        }
-        buffer.writeInteger(UInt8(ascii: "\n"))
-    }
-}

@@ -3,12 +3,13 @@ import GeoKit
 import Governance
 import Logging
 import PostgresNIO
+import Synchronization
 
 /// PostgreSQL (15 or later, with PostGIS) for a city: several CityBrain instances on one database.
 ///
-/// Implemented so far: the territory (region versions with a PostGIS geometry and a GiST index beside
-/// the exact WKB, import batches, grid workers), settings and the audit trail — the
-/// ``TerritoryStore`` part, checked by the shared suite against a real server. Writes that other
+/// Every store protocol the embedded store implements (checked by the same shared suite against a
+/// real server), with PostGIS geometry columns and GiST indexes beside the coordinates, COPY for
+/// bulk writes, LISTEN/NOTIFY for the instances' live views and leases for scheduled jobs. Writes that other
 /// instances could race (an import's "based on the latest batch" check, the audit chain's next link,
 /// migrations) take a transaction-scoped advisory lock, so they serialise across processes exactly
 /// as SQLite's single writer serialises them within one.
@@ -16,6 +17,8 @@ public final class PostgresStore: Sendable {
     let client: PostgresClient
     private let runner: Task<Void, Never>
     let logger: Logger
+    /// The reading statements of a move's comparison, built once per table (`transferRows`).
+    let transferReads = Mutex<[TransferTable: (first: String, next: String)]>([:])
     /// The schema the tables live in (nil: the database's default search path).
     public let schema: String?
 
@@ -72,22 +75,29 @@ public final class PostgresStore: Sendable {
         return name.utf8.count <= 63 && name.utf8.allSatisfy { (97...122).contains($0) || (48...57).contains($0) || $0 == 95 }
     }
 
+    /// What went wrong, in the server's own words where it said any (PostgresNIO's errors hide
+    /// them from their description, lest they leak into logs unasked).
+    public static func explain(_ error: any Error) -> String {
+        guard let error = error as? PSQLError else { return "\(error)" }
+        if let message = error.serverInfo?[.message] {
+            return "PostgreSQL: \(message)" + (error.serverInfo?[.detail].map { " (\($0))" } ?? "")
+        }
+        return "PostgreSQL: \(error.code)" + (error.underlying.map { ": \($0)" } ?? "")
+    }
+
     /// The URL without its password, for messages.
-    static func redacted(_ url: String) -> String {
+    public static func redacted(_ url: String) -> String {
         guard var parts = URLComponents(string: url), parts.password != nil else { return url }
         parts.password = "***"
         return parts.string ?? url
     }
 
-    /// Runs `body` in one transaction holding the advisory lock of `name` (released at commit or rollback).
-    /// The body's own error comes out as it was thrown (a ``StoreConflict`` stays one).
+    /// Runs `body` in one transaction holding the advisory locks of `names` (released at commit or
+    /// rollback). The body's own error comes out as it was thrown (a ``StoreConflict`` stays one).
     func transaction<T: Sendable>(locking names: [String] = [], _ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
         do {
             return try await client.withTransaction(logger: logger) { connection in
-                // Sorted: two writers taking the same locks never wait for each other in a cycle.
-                for name in names.sorted() {
-                    try await connection.query("SELECT pg_advisory_xact_lock(hashtext(\(name)))", logger: logger)
-                }
+                try await Self.lock(names, on: connection, logger: logger)
                 return try await body(connection)
             }
         } catch let error as PostgresTransactionError {
@@ -96,22 +106,43 @@ public final class PostgresStore: Sendable {
         }
     }
 
+    /// Takes transaction-scoped advisory locks, in the one order every writer follows so that no two
+    /// wait for each other in a cycle: by name, the audit chain's last — writers that append to the
+    /// chain at the end of a long import take it then, after their other locks. The locks belong to
+    /// the schema: deployments sharing a database (a province's districts) never wait on each other.
+    static func lock(_ names: [String], on connection: PostgresConnection, logger: Logger) async throws {
+        for name in names.sorted(by: { ($0 == auditLock ? 1 : 0, $0) < ($1 == auditLock ? 1 : 0, $1) }) {
+            // Consumed: the statement's error (a deadlock, a cancellation) comes with its rows.
+            _ = try await connection.query("SELECT pg_advisory_xact_lock(hashtext(current_schema() || ':' || \(name)))", logger: logger).collect()
+        }
+    }
+
     static func milliseconds(_ date: Date) -> Int64 { Int64((date.timeIntervalSince1970 * 1000).rounded()) }
     static func date(_ milliseconds: Int64) -> Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
 }
+
+/// Every store protocol, as the embedded store: the services run on either.
+extension PostgresStore: CityBrainStore {}
 
 extension PostgresStore: MigratingStore {
     /// Applies the pending migrations, each in its own transaction, under an advisory lock so that
     /// instances starting together migrate once.
     public func migrate() async throws {
-        if let schema {
-            // A district's own schema (or a test's): created on first use.
-            try await client.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: logger)
+        // One lock for the whole database, not the schema's: CREATE EXTENSION and CREATE SCHEMA are not
+        // per schema, and two instances starting together must not both try them.
+        let globalLock: PostgresQuery = "SELECT pg_advisory_xact_lock(hashtext('citybrain.migrate'))"
+        try await transaction { connection in
+            _ = try await connection.query(globalLock, logger: self.logger).collect()
+            if let schema = self.schema {
+                // A district's own schema (or a test's): created on first use.
+                try await connection.query(PostgresQuery(unsafeSQL: "CREATE SCHEMA IF NOT EXISTS \(schema)"), logger: self.logger)
+            }
+            try await connection.query("CREATE TABLE IF NOT EXISTS schema_migration (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
+                                       logger: self.logger)
         }
-        try await client.query("CREATE TABLE IF NOT EXISTS schema_migration (name text PRIMARY KEY, applied_at timestamptz NOT NULL DEFAULT now())",
-                               logger: logger)
         for migration in PostgresMigrations.all {
-            try await transaction(locking: ["citybrain.migrate"]) { connection in
+            try await transaction { connection in
+                _ = try await connection.query(globalLock, logger: self.logger).collect()
                 let rows = try await connection.query("SELECT 1 FROM schema_migration WHERE name = \(migration.name)", logger: self.logger).collect()
                 guard rows.isEmpty else { return }
                 for statement in migration.statements {

@@ -351,6 +351,15 @@ enum SQLiteMigrations {
             // The cockpits' class and source mix of a period over a whole territory.
             try db.execute(sql: "CREATE INDEX case_reported ON case_record(reported_at)")
         }
+        m.registerMigration("0011 job leases") { db in
+            try db.execute(sql: """
+                CREATE TABLE job_lease (
+                  job TEXT PRIMARY KEY,
+                  holder TEXT NOT NULL,
+                  expires_at INTEGER NOT NULL
+                ) WITHOUT ROWID
+                """)
+        }
         return m
     }
 }

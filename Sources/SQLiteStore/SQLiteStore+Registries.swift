@@ -4,23 +4,6 @@ import GeoKit
 import Governance
 
 extension SQLiteStore {
-    /// A string-to-string map as a JSON object, leaving out the entries whose value is `omitting`.
-    static func json(_ map: [String: String], omitting: String? = nil) -> String {
-        if map.isEmpty { return "{}" }
-        var w = JSONWriter(reservingCapacity: 256)
-        w.raw("{")
-        var first = true
-        for (key, value) in map where value != omitting {
-            if !first { w.raw(",") }
-            first = false
-            w.string(key)
-            w.raw(":")
-            w.string(value)
-        }
-        w.raw("}")
-        return w.string
-    }
-
     static func entry(_ row: Row) throws -> RegistryEntry {
         let kind = RegistryKind(rawValue: row["kind"]) ?? .person
         let key: String = row["key"]
@@ -115,7 +98,7 @@ extension SQLiteStore {
                     insert.text(row.category)
                     insert.text(row.tags)
                     insert.text(row.storedFields)
-                    insert.text(Self.json(row.fieldSources, omitting: row.source))
+                    insert.text(JSONWriter.object(row.fieldSources, omitting: row.source))
                     insert.text(row.source)
                     insert.integer(batchID)
                     insert.text(time)
@@ -159,7 +142,7 @@ extension SQLiteStore {
                         : merged.fields["tags"] == stored.fields["tags"] ? storedTags
                         : Self.tagUnion(storedTags, row.tags)
                     try update.execute(arguments: [merged.addressCode, merged.category, tagsColumn, RegistryFieldsEncoding.encode(merged),
-                                                   Self.json(merged.fieldSources, omitting: merged.source), merged.source, batchID, time,
+                                                   JSONWriter.object(merged.fieldSources, omitting: merged.source), merged.source, batchID, time,
                                                    merged.needsReview ? 1 : 0, id])
                     for c in claims {
                         try claim.execute(arguments: [kind.rawValue, c.key, c.field, c.value, c.source, c.importBatch, c.observedAt])
@@ -238,7 +221,7 @@ extension SQLiteStore {
                 try db.execute(sql: """
                     UPDATE registry_entry SET key = ?, address_code = ?, category = ?, tags = ?, fields = ?, field_sources = ?, source = ?, needs_review = ?
                     WHERE kind = ? AND key = ?
-                    """, arguments: [e.key, e.addressCode, e.category, r.tagsColumn, RegistryFieldsEncoding.encode(e), Self.json(e.fieldSources, omitting: e.source),
+                    """, arguments: [e.key, e.addressCode, e.category, r.tagsColumn, RegistryFieldsEncoding.encode(e), JSONWriter.object(e.fieldSources, omitting: e.source),
                                      e.source, e.needsReview, r.kind.rawValue, r.storedKey])
                 guard db.changesCount == 1 else { throw StoreConflict("no \(r.kind.rawValue) record with the stored key \(r.storedKey)") }
                 try db.execute(sql: "DELETE FROM field_conflict WHERE kind = ? AND key = ?", arguments: [r.kind.rawValue, r.storedKey])

@@ -6,12 +6,15 @@ import Testing
 /// What every store must do with cases: numbering, idempotent creation, optimistic versions,
 /// atomic multi-case changes, timelines, filters, and the loop's dictionaries.
 extension StoreBehaviour {
-    static let caseChecks: [(name: String, check: @Sendable (Factory) async throws -> Void)] = [
+    /// Fresh, migrated stores that also hold cases.
+    public typealias CaseFactory = @Sendable () async throws -> any TerritoryStore & CaseStore
+
+    public static let caseChecks: [(name: String, check: @Sendable (CaseFactory) async throws -> Void)] = [
         ("cases are numbered per district and day, and an idempotency key stores a case once", caseNumbering),
         ("a case change based on an old version is refused and writes nothing", caseVersions),
         ("case lists, map markers and breakdowns filter by status, class, territory, department, source, overdue and time", caseFilters),
         ("classes, calendar days, departments and routes round-trip", caseDictionaries),
-    ]
+    ] + moreCaseChecks
 
     static let grid = try! RegionCode("33011000100101")
 
@@ -25,12 +28,12 @@ extension StoreBehaviour {
         CaseWorkflow(classes: CaseClassDictionary(), calendar: WorkingCalendar()).report(c)
     }
 
-    static func create(_ store: any CityBrainStore, _ c: Case, prefix: String = "330110-20261130", key: String? = nil) async throws -> (case: Case, created: Bool) {
+    static func create(_ store: any CaseStore, _ c: Case, prefix: String = "330110-20261130", key: String? = nil) async throws -> (case: Case, created: Bool) {
         let (r, e) = reported(c)
         return try await store.createCase(r, numberPrefix: prefix, event: e, idempotencyKey: key, audit: AuditRecord(time: c.reportedAt, actor: c.reporter, action: "case.report", target: ""))
     }
 
-    @Sendable static func caseNumbering(_ make: Factory) async throws {
+    @Sendable static func caseNumbering(_ make: CaseFactory) async throws {
         let store = try await make()
         let at = Date(timeIntervalSince1970: 1_764_460_800)
         let a = try await create(store, draft("gw1", at: at))
@@ -55,7 +58,7 @@ extension StoreBehaviour {
         #expect(Set(audit.map(\.record.target)).isSuperset(of: ["case:" + a.case.number, "case:" + b.case.number]))
     }
 
-    @Sendable static func caseVersions(_ make: Factory) async throws {
+    @Sendable static func caseVersions(_ make: CaseFactory) async throws {
         let store = try await make()
         let workflow = CaseWorkflow(classes: CaseClassDictionary(), calendar: WorkingCalendar())
         let at = Date(timeIntervalSince1970: 1_764_460_800)
@@ -86,7 +89,7 @@ extension StoreBehaviour {
         #expect(try await store.caseEvents(number: second.number).last?.details["into"] == first.number)
     }
 
-    @Sendable static func caseFilters(_ make: Factory) async throws {
+    @Sendable static func caseFilters(_ make: CaseFactory) async throws {
         let store = try await make()
         let workflow = CaseWorkflow(classes: CaseClassDictionary(), calendar: WorkingCalendar())
         let at = Date(timeIntervalSince1970: 1_764_460_800)  // 2025-11-30 08:00 +08:00, a Sunday
@@ -164,7 +167,7 @@ extension StoreBehaviour {
         #expect(try await store.caseTally(dispatched, classes: ["E01"], by: .none).isEmpty)
     }
 
-    @Sendable static func caseDictionaries(_ make: Factory) async throws {
+    @Sendable static func caseDictionaries(_ make: CaseFactory) async throws {
         let store = try await make()
         let audit = AuditRecord(actor: "admin", action: "test", target: "x")
         let cls = CaseClass(code: try CaseClassCode("E0799"), name: "高空抛物", limits: CaseClass.standardLimits(handle: .days(2), urgent: .hours(4)))

@@ -22,7 +22,11 @@ enum TestServer {
     }
 
     static func freshStore() async throws -> PostgresStore {
-        let schema = "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: "")
+        try await store(schema: "t_" + UUID().uuidString.lowercased().replacingOccurrences(of: "-", with: ""))
+    }
+
+    /// A store on `schema` (another instance of the same deployment when the schema is shared).
+    static func store(schema: String) async throws -> PostgresStore {
         let base = try url()
         let store = try PostgresStore(url: base + (base.contains("?") ? "&" : "?") + "schema=" + schema)
         try await store.migrate()

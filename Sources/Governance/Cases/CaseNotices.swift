@@ -49,10 +49,16 @@ public struct CaseNotice: Sendable, Hashable, Codable {
 
 /// Fans case notices out to the live connections of this process. Each subscriber has its own
 /// bounded buffer: a slow browser loses its oldest notices (and reloads its view), it never holds
-/// up a workflow step. With several instances on one database a store-level channel feeds
-/// ``publish(_:)`` in every instance.
+/// up a workflow step. With several instances on one database a relay (PostgreSQL's LISTEN/NOTIFY)
+/// subscribes to this process's own notices and hands the other instances' ones to
+/// ``publish(_:relayed:)``, so that every browser sees every change whichever instance it is on.
 public final class CaseNoticeHub: Sendable {
-    private let subscribers = Mutex<[UInt64: AsyncStream<CaseNotice>.Continuation]>([:])
+    private struct Subscriber {
+        var continuation: AsyncStream<CaseNotice>.Continuation
+        var localOnly: Bool
+    }
+
+    private let subscribers = Mutex<[UInt64: Subscriber]>([:])
     private let nextID = Atomic<UInt64>(0)
     /// Counts every notice: cached views built before a change are recognisably stale.
     private let published = Atomic<UInt64>(0)
@@ -65,31 +71,33 @@ public final class CaseNoticeHub: Sendable {
         public let notices: AsyncStream<CaseNotice>
     }
 
-    public func subscribe() -> Subscription {
+    /// `localOnly`: only the changes made in this process (what a relay passes on to the others).
+    public func subscribe(localOnly: Bool = false, bufferSize: Int? = nil) -> Subscription {
         let id = nextID.wrappingAdd(1, ordering: .relaxed).newValue
-        let (stream, continuation) = AsyncStream.makeStream(of: CaseNotice.self, bufferingPolicy: .bufferingNewest(bufferSize))
+        let (stream, continuation) = AsyncStream.makeStream(of: CaseNotice.self, bufferingPolicy: .bufferingNewest(bufferSize ?? self.bufferSize))
         continuation.onTermination = { [weak self] _ in
             _ = self?.subscribers.withLock { $0.removeValue(forKey: id) }
         }
-        subscribers.withLock { $0[id] = continuation }
+        subscribers.withLock { $0[id] = Subscriber(continuation: continuation, localOnly: localOnly) }
         return Subscription(id: id, notices: stream)
     }
 
     /// Ends one subscription (its stream finishes).
     public func end(_ id: UInt64) {
-        subscribers.withLock { $0.removeValue(forKey: id) }?.finish()
+        subscribers.withLock { $0.removeValue(forKey: id) }?.continuation.finish()
     }
 
     /// Ends every subscription: the server is shutting down.
     public func endAll() {
         let all = subscribers.withLock { s in defer { s.removeAll() }; return Array(s.values) }
-        for continuation in all { continuation.finish() }
+        for subscriber in all { subscriber.continuation.finish() }
     }
 
-    public func publish(_ notice: CaseNotice) {
+    /// `relayed`: the change was made by another instance (not passed on again).
+    public func publish(_ notice: CaseNotice, relayed: Bool = false) {
         published.wrappingAdd(1, ordering: .relaxed)
         let all = subscribers.withLock { Array($0.values) }
-        for continuation in all { continuation.yield(notice) }
+        for subscriber in all where !(relayed && subscriber.localOnly) { subscriber.continuation.yield(notice) }
     }
 
     public var subscriberCount: Int { subscribers.withLock { $0.count } }
