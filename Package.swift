@@ -80,6 +80,7 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
         .testTarget(name: "GeoKitTests", dependencies: ["GeoKit"]),
@@ -99,6 +100,6 @@ let package = Package(
         ),
         .testTarget(name: "DemoDataTests", dependencies: ["DemoData", "Governance", "GeoKit"]),
         // Runs the built `citybrain` binary as a user would.
-        .testTarget(name: "CLITests", dependencies: ["citybrain", "GeoKit", "Governance", "SQLiteStore", "DemoData"]),
+        .testTarget(name: "CLITests", dependencies: ["citybrain", "GeoKit", "Governance", "SQLiteStore", "PostgresStore", "DemoData"]),
     ]
 )

@@ -2,6 +2,7 @@ import Foundation
 import Governance
 import Hummingbird
 import Logging
+import ServiceLifecycle
 
 /// Where the server listens.
 public struct ServerConfiguration: Sendable {
@@ -15,15 +16,27 @@ public struct ServerConfiguration: Sendable {
     public var tiles: TileSource?
     /// How long one live-update stream stays open before the browser reconnects (and is checked again).
     public var liveStreamLifetime: Duration
+    /// This process among the instances serving one database (holder of the scheduled jobs' leases).
+    public var instance: String
+    /// How often supervision looks for cases whose time is running out.
+    public var supervisionInterval: Duration
 
     public init(host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = false, publicWritesPerHour: Int = 60, tiles: TileSource? = nil,
-                liveStreamLifetime: Duration = .seconds(600)) {
+                liveStreamLifetime: Duration = .seconds(600), instance: String = ServerConfiguration.newInstanceName(),
+                supervisionInterval: Duration = .seconds(60)) {
         self.host = host
         self.port = port
         self.secureCookies = secureCookies
         self.publicWritesPerHour = publicWritesPerHour
         self.tiles = tiles
         self.liveStreamLifetime = liveStreamLifetime
+        self.instance = instance
+        self.supervisionInterval = supervisionInterval
+    }
+
+    /// Host name, process ID and a random suffix: unique among instances, readable in a lease table.
+    public static func newInstanceName() -> String {
+        "\(ProcessInfo.processInfo.hostName)-\(ProcessInfo.processInfo.processIdentifier)-\(UUID().uuidString.prefix(8).lowercased())"
     }
 }
 
@@ -108,12 +121,16 @@ public func buildRouter(services: CityBrainServices, configuration: ServerConfig
     return router
 }
 
-/// The whole application: router, background services, configuration and logger.
-public func buildApplication(services: CityBrainServices, configuration: ServerConfiguration, logger: Logger) -> some ApplicationProtocol {
+/// The whole application: router, background services, configuration and logger. `backgroundServices`:
+/// more services to run beside the server (e.g. the relay of case notices between instances).
+public func buildApplication(services: CityBrainServices, configuration: ServerConfiguration, logger: Logger,
+                             backgroundServices: [any Service] = []) -> some ApplicationProtocol {
     Application(
         router: buildRouter(services: services, configuration: configuration, logger: logger),
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "CityBrain"),
-        services: [RegionRefreshService(regions: services.regions, logger: logger), SupervisionService(cases: services.cases, logger: logger)],
+        services: [RegionRefreshService(regions: services.regions, logger: logger),
+                   SupervisionService(cases: services.cases, leases: services.store, holder: configuration.instance,
+                                      interval: configuration.supervisionInterval, logger: logger)] + backgroundServices,
         logger: logger)
 }
 

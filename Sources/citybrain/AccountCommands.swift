@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Governance
-import SQLiteStore
 
 /// Accounts from the server's console: the first administrator of a new deployment, and a way
 /// back in when every administrator forgot his password. Audited under the operator's name.
@@ -13,9 +12,7 @@ struct AccountCommand: AsyncParsableCommand {
 
 /// Opens the store with the account service, as the console's operator.
 private func accountService(_ options: StoreOptions) async throws -> AccountService {
-    let store = try SQLiteStore(path: options.database)
-    try await store.migrate()
-    return AccountService(store: store)
+    AccountService(store: try await openStore(options))
 }
 
 /// A password from standard input (one line), or a new random one to print.

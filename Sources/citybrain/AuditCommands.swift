@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Governance
-import SQLiteStore
 
 struct AuditCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "audit", abstract: "Check the audit trail.", subcommands: [VerifyAudit.self])
@@ -20,19 +19,18 @@ struct VerifyAudit: AsyncParsableCommand {
     @Option(help: "The head hash recorded at an earlier check; entries removed since are then detected too.") var expectHead: String?
 
     func run() async throws {
-        let sqlite = try SQLiteStore(path: store.database)
-        try await sqlite.migrate()
+        let opened = try await openStore(store)
         var entries: [AuditEntry] = []
         var from: Int64 = 1
         while true {
-            let page = try await sqlite.auditEntries(from: from, limit: 10_000)
+            let page = try await opened.auditEntries(from: from, limit: 10_000)
             entries += page
             guard let last = page.last else { break }
             from = last.sequence + 1
         }
         let findings = AuditChain.verify(entries, expectedHead: expectHead)
         guard findings.isEmpty else {
-            for f in findings.prefix(50) { printError("\(store.database): audit trail: \(f)") }
+            for f in findings.prefix(50) { printError("\(store.displayName): audit trail: \(f)") }
             if findings.count > 50 { printError("… and \(findings.count - 50) more") }
             throw ExitCode(1)
         }

@@ -17,7 +17,7 @@ struct Bench: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Benchmarks of the hot paths, each beside a baseline measured in the same run.",
         discussion: "Build in release mode for meaningful figures: swift run -c release citybrain bench locate",
-        subcommands: [BenchLocate.self, BenchLocateHTTP.self, BenchPoints.self, BenchAddressMatch.self, BenchRegistryImport.self, BenchSeal.self, BenchCases.self, BenchPostgres.self])
+        subcommands: [BenchLocate.self, BenchLocateHTTP.self, BenchPoints.self, BenchAddressMatch.self, BenchRegistryImport.self, BenchSeal.self, BenchCases.self, BenchPostgres.self, BenchInstances.self])
 }
 
 /// Wall-clock time of `body`, in seconds.

@@ -5,14 +5,16 @@ import GeoKit
 import Governance
 import PostgresStore
 import SQLiteStore
+import Synchronization
 
-/// The PostgreSQL store beside SQLite and the in-memory indexes, on the demo district: writing the
-/// address library (COPY vs SQLite's prepared upserts), point → grid (the in-memory grid index vs a
-/// PostGIS join) and the radius query (the packed point index vs `ST_DWithin` with GiST).
+/// The PostgreSQL store beside SQLite and the in-memory indexes, on the demo district: the district
+/// import — address library, registries, case history — by COPY vs SQLite's prepared statements,
+/// point → grid (the in-memory grid index vs a PostGIS join) and the radius query (the packed point
+/// index vs `ST_DWithin` with GiST).
 struct BenchPostgres: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "postgres",
-        abstract: "PostgreSQL/PostGIS beside SQLite and the in-memory indexes: address import, point → grid, 500 m radius.",
+        abstract: "PostgreSQL/PostGIS beside SQLite and the in-memory indexes: district import, point → grid, 500 m radius.",
         discussion: "Needs a server: scripts/with-postgres swift run -c release citybrain bench postgres (it sets CITYBRAIN_TEST_POSTGRES). Works in a schema of its own, dropped at the end.")
 
     @Option(help: "postgres://user@host:port/database (default: CITYBRAIN_TEST_POSTGRES).")
@@ -22,6 +24,8 @@ struct BenchPostgres: AsyncParsableCommand {
     @Option(help: "Radius queries.") var queries = 300
     @Option(help: "Radius in metres.") var radius = 500.0
     @Option(help: "Seed.") var seed: UInt64 = 20_190_101
+    @Option(name: .customLong("registries"), help: "Also import the registries (true/false).") var importRegistries = true
+    @Option(name: .customLong("cases"), help: "Also import the case history (true/false).") var importCases = true
 
     func run() async throws {
         guard !postgres.isEmpty else { throw ValidationError("--postgres URL is required (or run under scripts/with-postgres)") }
@@ -50,6 +54,61 @@ struct BenchPostgres: AsyncParsableCommand {
         let sqliteStart = Date()
         _ = try await sqlite.saveAddresses(addresses, aliases: library.aliases, batch: batch("addresses", addresses.count), basedOnBatch: nil)
         let sqliteTime = Date().timeIntervalSince(sqliteStart)
+
+        // The rest of the district import: the registries (generated once, unsealed: the stores'
+        // cost alone) and the case history, the same rows into both stores.
+        var registryRows: [RegistryKind: [RegistryRow]] = [:]
+        if importRegistries {
+            let generator = DemoRegistryGenerator(district: demo, library: library)
+            let allocator = DemoRegistryGenerator.CodeAllocator()
+            let now = Date()
+            for i in 0..<generator.communityCount {
+                for (kind, entries) in generator.records(ofCommunity: i, at: now, allocator: allocator) {
+                    registryRows[kind, default: []] += entries.map { RegistryRow(line: 0, entry: $0) }
+                }
+                if i % 20 == 0 { progress.update("generating registries: community \(i + 1)/\(generator.communityCount)") }
+            }
+        }
+        var registryTimes: [(kind: RegistryKind, rows: Int, postgres: Double, sqlite: Double)] = []
+        for kind in RegistryKind.allCases {
+            guard let rows = registryRows.removeValue(forKey: kind), !rows.isEmpty else { continue }
+            progress.update("registries: \(rows.count) \(kind.rawValue) records into PostgreSQL, then SQLite")
+            let family = ImportFamily.of(kind).rawValue
+            var t = Date()
+            _ = try await store.writeRegistry(kind, feed: RegistryFeed(rows), batch: batch(family, rows.count), basedOnBatch: nil)
+            let postgresTime = Date().timeIntervalSince(t)
+            t = Date()
+            _ = try await sqlite.writeRegistry(kind, feed: RegistryFeed(rows), batch: batch(family, rows.count), basedOnBatch: nil)
+            registryTimes.append((kind, rows.count, postgresTime, Date().timeIntervalSince(t)))
+        }
+        var history: [[(Case, [CaseEvent])]] = []
+        if importCases {
+            let generator = DemoCaseGenerator(district: demo, end: CivilDay(Date()), routes: DemoDepartments.routes(
+                district: demo.districtCode, streets: territory.regions(level: .street, under: demo.districtCode).map { (code: $0.code, name: $0.name) }))
+            for month in generator.months.indices {
+                history.append(generator.cases(ofMonth: month))
+                progress.update("generating case history: month \(month + 1)/\(generator.months.count)")
+            }
+        }
+        let caseCount = history.reduce(0) { $0 + $1.count }, eventCount = history.reduce(0) { $0 + $1.reduce(0) { $0 + $1.1.count } }
+        var caseTimes: (postgres: Double, sqlite: Double) = (0, 0)
+        if caseCount > 0 {
+            let months = history
+            func feed() -> @Sendable () throws -> [(Case, [CaseEvent])]? {
+                let next = Mutex(0)
+                return { next.withLock { i in defer { i += 1 }; return i < months.count ? months[i] : nil } }
+            }
+            let audit = AuditRecord(actor: "bench", action: "import.cases", target: "")
+            progress.update("case history: \(caseCount) cases, \(eventCount) events into PostgreSQL")
+            var t = Date()
+            _ = try await store.importCaseHistory(audit: audit, next: feed())
+            caseTimes.postgres = Date().timeIntervalSince(t)
+            progress.update("case history: the same into SQLite")
+            t = Date()
+            _ = try await sqlite.importCaseHistory(audit: audit, next: feed())
+            caseTimes.sqlite = Date().timeIntervalSince(t)
+        }
+        history = []
 
         // 2. Point → grid.
         let box = territory.region(demo.districtCode)!.geometry.boundingBox!
@@ -90,6 +149,15 @@ struct BenchPostgres: AsyncParsableCommand {
         print("  writing the address library   PostgreSQL COPY + upsert: \(formatRate(Double(addresses.count) / copyTime)) (\(String(format: "%.1f", copyTime)) s)")
         print("    baseline: SQLite             prepared upserts:         \(formatRate(Double(addresses.count) / sqliteTime)) (\(String(format: "%.1f", sqliteTime)) s)")
         print("    ratio                        \(String(format: "%.2f", sqliteTime / copyTime))× SQLite's rate")
+        for r in registryTimes {
+            print("  registry \(r.kind.rawValue) (\(r.rows) records)   PostgreSQL COPY: \(formatRate(Double(r.rows) / r.postgres)) (\(String(format: "%.1f", r.postgres)) s)")
+            print("    baseline: SQLite             \(formatRate(Double(r.rows) / r.sqlite)) (\(String(format: "%.1f", r.sqlite)) s); ratio \(String(format: "%.2f", r.sqlite / r.postgres))× SQLite's rate")
+        }
+        if caseCount > 0 {
+            let rows = Double(caseCount + eventCount)
+            print("  case history (\(caseCount) cases, \(eventCount) events)   PostgreSQL COPY: \(formatRate(rows / caseTimes.postgres)) rows (\(String(format: "%.1f", caseTimes.postgres)) s)")
+            print("    baseline: SQLite             \(formatRate(rows / caseTimes.sqlite)) rows (\(String(format: "%.1f", caseTimes.sqlite)) s); ratio \(String(format: "%.2f", caseTimes.sqlite / caseTimes.postgres))× SQLite's rate")
+        }
         print("  point → grid, \(points) random points in the district's box")
         print("    in-memory grid index          \(formatRate(Double(points) / memoryTime))")
         print("    PostGIS ST_Covers join        \(formatRate(Double(points) / postgisTime)) (in batches of 10,000; \(agree) of \(points) answers agree)")

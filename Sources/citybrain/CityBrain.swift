@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import PostgresStore
 import Server
 
 @main
@@ -11,33 +12,39 @@ struct CityBrain: AsyncParsableCommand {
             Every option can also be set with an environment variable named CITYBRAIN_ plus the \
             option in capitals (CITYBRAIN_DATABASE, CITYBRAIN_PORT, …); a flag on the command line wins.
             """,
-        subcommands: [Serve.self, Demo.self, Migrate.self, Import.self, Export.self, AddressCommand.self, LayerCommand.self, AuditCommand.self, AccountCommand.self, KeysCommand.self, RetentionCommand.self, Bench.self])
+        subcommands: [Serve.self, Demo.self, Migrate.self, MigrateData.self, Import.self, Export.self, AddressCommand.self, LayerCommand.self, AuditCommand.self, AccountCommand.self, KeysCommand.self, RetentionCommand.self, Bench.self])
 }
 
 /// Options every command that opens the store shares.
 struct StoreOptions: ParsableArguments {
-    @Option(name: .long, help: "SQLite database file (env CITYBRAIN_DATABASE).")
+    @Option(name: .long, help: "SQLite database file, or PostgreSQL as postgres://user[:password]@host[:port]/database[?schema=name&sslmode=require] (env CITYBRAIN_DATABASE).")
     var database: String = ProcessInfo.processInfo.environment["CITYBRAIN_DATABASE"] ?? "./citybrain.sqlite"
 
-    @Option(name: .long, help: "Key file that protects personal data at rest (env CITYBRAIN_KEY_FILE; default: the database path + .keys). CITYBRAIN_KEYS may hold the file's content instead.")
+    @Option(name: .long, help: "Key file that protects personal data at rest (env CITYBRAIN_KEY_FILE; default with SQLite: the database path + .keys; required with PostgreSQL). CITYBRAIN_KEYS may hold the file's content instead.")
     var keyFile: String?
 
-    var keyFilePath: String { keyFile ?? ProcessInfo.processInfo.environment["CITYBRAIN_KEY_FILE"] ?? database + ".keys" }
-
-    @Option(name: .long, help: "Folder of case photos and documents (env CITYBRAIN_ATTACHMENTS; default: the database path + .attachments).")
+    @Option(name: .long, help: "Folder of case photos and documents (env CITYBRAIN_ATTACHMENTS; default with SQLite: the database path + .attachments; required with PostgreSQL, the same folder for every instance).")
     var attachments: String?
-
-    var attachmentFolder: URL {
-        URL(fileURLWithPath: attachments ?? ProcessInfo.processInfo.environment["CITYBRAIN_ATTACHMENTS"] ?? database + ".attachments", isDirectory: true)
-    }
 
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error (env CITYBRAIN_LOG_LEVEL).")
     var logLevel: String = ProcessInfo.processInfo.environment["CITYBRAIN_LOG_LEVEL"] ?? "info"
 
-    func validate() throws {
-        if database.hasPrefix("postgres://") || database.hasPrefix("postgresql://") {
-            throw ValidationError("PostgreSQL storage is not available in this build yet; use a SQLite file path")
+    var isPostgres: Bool { Self.isPostgres(database) }
+
+    static func isPostgres(_ location: String) -> Bool { location.hasPrefix("postgres://") || location.hasPrefix("postgresql://") }
+
+    /// The database as messages name it: a PostgreSQL URL without its password.
+    var displayName: String { isPostgres ? PostgresStore.redacted(database) : database }
+
+    /// The key file named by option or environment, else SQLite's default beside the database; nil
+    /// with PostgreSQL, whose instances must all be given the same keys.
+    var keyFilePath: String? { keyFile ?? ProcessInfo.processInfo.environment["CITYBRAIN_KEY_FILE"] ?? (isPostgres ? nil : database + ".keys") }
+
+    func attachmentFolder() throws -> URL {
+        guard let path = attachments ?? ProcessInfo.processInfo.environment["CITYBRAIN_ATTACHMENTS"] ?? (isPostgres ? nil : database + ".attachments") else {
+            throw ValidationError("with PostgreSQL give the folder of case photos and documents with --attachments or CITYBRAIN_ATTACHMENTS (one folder every instance can reach)")
         }
+        return URL(fileURLWithPath: path, isDirectory: true)
     }
 }
 
@@ -65,6 +72,12 @@ struct ListenOptions: ParsableArguments {
 
     @Option(name: .long, help: "Thematic cockpits: a JSON file (see docs/cockpits.md; env CITYBRAIN_COCKPITS). Default: the standard ones.")
     var cockpits: String? = ProcessInfo.processInfo.environment["CITYBRAIN_COCKPITS"]
+
+    @Option(name: .long, help: "Seconds between two runs of supervision (yellow and red marks, escalations); with several instances one of them runs it (env CITYBRAIN_SUPERVISION_INTERVAL).")
+    var supervisionInterval: Int64 = Int64(ProcessInfo.processInfo.environment["CITYBRAIN_SUPERVISION_INTERVAL"] ?? "") ?? 60
+
+    @Option(name: .long, help: "Seconds a live-update stream stays open before the browser reconnects; below the idle timeout of any proxy in front (env CITYBRAIN_LIVE_STREAM_LIFETIME).")
+    var liveStreamLifetime: Int64 = Int64(ProcessInfo.processInfo.environment["CITYBRAIN_LIVE_STREAM_LIFETIME"] ?? "") ?? 600
 
     func tileSource() throws -> TileSource? {
         guard let tiles, !tiles.isEmpty else { return nil }

@@ -1,7 +1,6 @@
 import ArgumentParser
 import Foundation
 import Governance
-import SQLiteStore
 
 struct KeysCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "keys", abstract: "Manage the keys that protect personal data at rest.",
@@ -21,16 +20,16 @@ struct RotateKeys: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        let sqlite = try SQLiteStore(path: store.database)
-        try await sqlite.migrate()
-        let url = URL(fileURLWithPath: store.keyFilePath)
+        let opened = try await openStore(store)
+        guard let path = store.keyFilePath else { throw ValidationError("give the key file to rotate with --key-file or CITYBRAIN_KEY_FILE") }
+        let url = URL(fileURLWithPath: path)
         guard FileManager.default.fileExists(atPath: url.path) else { throw ValidationError("no key file at \(url.path)") }
         let old = try KeyRing.load(from: url)
-        try await KeyCheck.verify(PersonalDataVault(old), stored: try await sqlite.setting(KeyCheck.setting), store: sqlite, origin: url.path)
+        try await KeyCheck.verify(PersonalDataVault(old), stored: try await opened.setting(KeyCheck.setting), store: opened, origin: url.path)
         let rotated = old.rotated()
         try rotated.save(to: url)
         let started = Date()
-        let count = try await KeyRotation(store: sqlite).reseal(with: PersonalDataVault(rotated), actor: cliActor)
+        let count = try await KeyRotation(store: opened).reseal(with: PersonalDataVault(rotated), actor: cliActor)
         try rotated.retiringOldVersions().save(to: url)
         print(String(format: "Re-encrypted %d records with key version %d in %.1f s; %@ now holds only that version.", count, rotated.current,
                      Date().timeIntervalSince(started), url.path))

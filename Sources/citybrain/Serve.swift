@@ -4,7 +4,9 @@ import Foundation
 import Governance
 import Hummingbird
 import Logging
+import PostgresStore
 import Server
+import ServiceLifecycle
 import Synchronization
 
 struct Serve: AsyncParsableCommand {
@@ -34,10 +36,30 @@ func serve(_ services: CityBrainServices, listen: ListenOptions, logger: Logger)
             throw ValidationError(error.description)
         }
     }
-    let configuration = ServerConfiguration(host: listen.host, port: listen.port, secureCookies: listen.secureCookies, tiles: try listen.tileSource())
-    let app = buildApplication(services: services, configuration: configuration, logger: logger)
+    let configuration = ServerConfiguration(host: listen.host, port: listen.port, secureCookies: listen.secureCookies, tiles: try listen.tileSource(),
+                                            liveStreamLifetime: .seconds(listen.liveStreamLifetime), supervisionInterval: .seconds(listen.supervisionInterval))
+    var background: [any Service] = []
+    if let postgres = services.store as? PostgresStore {
+        background.append(CaseNoticeRelay(store: postgres, hub: services.cases.notices, instance: configuration.instance, logger: logger))
+    }
+    let app = buildApplication(services: services, configuration: configuration, logger: logger, backgroundServices: background)
     logger.info("CityBrain listening on http://\(listen.host):\(listen.port)/ (API under /api/v1, OpenAPI at /api/v1/openapi.json)")
     try await app.runService()
+}
+
+/// Live updates across the instances on one PostgreSQL database (LISTEN/NOTIFY), while the server runs.
+struct CaseNoticeRelay: Service {
+    let store: PostgresStore
+    let hub: CaseNoticeHub
+    let instance: String
+    let logger: Logger
+
+    func run() async throws {
+        logger.info("relaying case notices between the instances on the database", metadata: ["instance": "\(instance)"])
+        await cancelWhenGracefulShutdown {
+            await store.relayCaseNotices(through: hub, instance: instance)
+        }
+    }
 }
 
 struct Demo: AsyncParsableCommand {
@@ -56,6 +78,12 @@ struct Demo: AsyncParsableCommand {
 
     @Flag(help: "Generate only; do not start the server.")
     var noServe = false
+
+    func validate() throws {
+        if store.isPostgres {
+            throw ValidationError("the demo is generated into a SQLite file; to run it on PostgreSQL, move it there afterwards with `citybrain migrate-data --from DEMO.sqlite --to postgres://…`")
+        }
+    }
 
     func run() async throws {
         let logger = makeLogger(store.logLevel)
@@ -191,7 +219,7 @@ struct Migrate: AsyncParsableCommand {
     @OptionGroup var store: StoreOptions
 
     func run() async throws {
-        _ = try await openServices(store)
-        print("\(store.database) is up to date.")
+        _ = try await openStore(store)
+        print("\(store.displayName) is up to date.")
     }
 }

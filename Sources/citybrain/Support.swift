@@ -2,14 +2,34 @@ import ArgumentParser
 import Foundation
 import Governance
 import Logging
+import PostgresStore
 import SQLiteStore
 import Server
 
+/// Opens the store the options name (a SQLite file, or PostgreSQL by URL) and migrates it.
+func openStore(_ options: StoreOptions) async throws -> any CityBrainStore {
+    try await openStore(options.database)
+}
+
+func openStore(_ location: String) async throws -> any CityBrainStore {
+    let store: any CityBrainStore
+    if StoreOptions.isPostgres(location) {
+        do {
+            store = try PostgresStore(url: location)
+        } catch let error as PostgresStore.InvalidURL {
+            throw ValidationError(error.description)
+        }
+    } else {
+        store = try SQLiteStore(path: location)
+    }
+    try await store.migrate()
+    return store
+}
+
 /// Opens and migrates the store, then loads the regions and the address library into memory.
 func openServices(_ options: StoreOptions, progress: Progress? = nil) async throws -> CityBrainServices {
-    progress?.update("opening \(options.database)")
-    let store = try SQLiteStore(path: options.database)
-    try await store.migrate()
+    progress?.update("opening \(options.displayName)")
+    let store = try await openStore(options)
     let regions = RegionService(store: store)
     progress?.update("loading regions and building the grid index")
     try await regions.load()
@@ -19,7 +39,7 @@ func openServices(_ options: StoreOptions, progress: Progress? = nil) async thro
     let layers = LayerService(store: store, addresses: addresses, vault: try await openVault(options, store: store))
     try await layers.load()
     let services = CityBrainServices(store: store, regions: regions, addresses: addresses, layers: layers, accounts: AccountService(store: store),
-                                     attachments: AttachmentVault(directory: options.attachmentFolder))
+                                     attachments: AttachmentVault(directory: try options.attachmentFolder()))
     try await services.cases.load()
     return services
 }
@@ -31,19 +51,24 @@ func openVault(_ options: StoreOptions, store: any CityBrainStore) async throws 
     let path = options.keyFilePath
     let check = try await store.setting(KeyCheck.setting)
     let ring: KeyRing
-    if FileManager.default.fileExists(atPath: path) {
-        ring = try KeyRing.load(from: URL(fileURLWithPath: path))
+    let origin: String
+    if let path, FileManager.default.fileExists(atPath: path) {
+        (ring, origin) = (try KeyRing.load(from: URL(fileURLWithPath: path)), path)
     } else if let text = ProcessInfo.processInfo.environment["CITYBRAIN_KEYS"], !text.isEmpty {
-        ring = try KeyRing(decoding: Data(base64Encoded: text) ?? Data(text.utf8), origin: "CITYBRAIN_KEYS")
+        (ring, origin) = (try KeyRing(decoding: Data(base64Encoded: text) ?? Data(text.utf8), origin: "CITYBRAIN_KEYS"), "CITYBRAIN_KEYS")
     } else if check == nil {
+        guard let path else {
+            throw ValidationError("with PostgreSQL give the key file with --key-file or CITYBRAIN_KEY_FILE (a new one is written there), or its content in CITYBRAIN_KEYS: every instance needs the same keys")
+        }
         ring = KeyRing.generate()
         try ring.save(to: URL(fileURLWithPath: path))
-        printError("Created the key file \(path): it protects the personal data in \(options.database). Keep a copy apart from the database; without it the personal data cannot be read.")
+        origin = path
+        printError("Created the key file \(path): it protects the personal data in \(options.displayName). Keep a copy apart from the database; without it the personal data cannot be read.")
     } else {
-        throw ValidationError("\(options.database) holds encrypted personal data, but there is no key file at \(path) (give --key-file or CITYBRAIN_KEYS)")
+        throw ValidationError("\(options.displayName) holds encrypted personal data, but there is no key file\(path.map { " at \($0)" } ?? "") (give --key-file or CITYBRAIN_KEYS)")
     }
     let vault = PersonalDataVault(ring)
-    try await KeyCheck.verify(vault, stored: check, store: store, origin: path)
+    try await KeyCheck.verify(vault, stored: check, store: store, origin: origin)
     return vault
 }
 
