@@ -61,7 +61,8 @@ class DemoServer:
     def serve(self, *arguments):
         """Another `citybrain serve` on the same database (another instance, or other options)."""
         port = free_port()
-        process = subprocess.Popen([BINARY, "serve", "--database", self.database, "--port", str(port), "--log-level", "error"] + list(arguments))
+        process = subprocess.Popen([BINARY, "serve", "--database", self.database, "--port", str(port), "--log-level", "error"]
+                                   + self.store_arguments() + list(arguments))
         self.processes.append(process)
         base = "http://127.0.0.1:%d" % port
         for _ in range(1200):
@@ -74,12 +75,42 @@ class DemoServer:
                 time.sleep(0.1)
         raise RuntimeError("the server did not come up")
 
+    def store_arguments(self):
+        return []
+
     def stop(self):
         for process in self.processes:
             process.terminate()
             process.wait(30)
         if self.folder:
             shutil.rmtree(self.folder, ignore_errors=True)
+
+
+class PostgresDemoServer(DemoServer):
+    """The tiny demo moved to PostgreSQL with `citybrain migrate-data` (into a schema of its own on
+    the throwaway server of CITYBRAIN_TEST_POSTGRES, which scripts/test starts) and served from
+    there; `serve()` starts further instances on the same database."""
+
+    def __init__(self, *serve_arguments):
+        server = os.environ.get("CITYBRAIN_TEST_POSTGRES")
+        if not server:
+            raise RuntimeError("CITYBRAIN_TEST_POSTGRES is not set: run the browser tests with scripts/test (scripts/with-postgres)")
+        self.folder = tempfile.mkdtemp(prefix="citybrain-browser-")
+        self.sqlite = os.path.join(self.folder, "demo.sqlite")
+        demo = subprocess.run([BINARY, "demo", "--preset", "tiny", "--no-serve", "--database", self.sqlite],
+                              capture_output=True, text=True, check=True)
+        self.database = server + ("&" if "?" in server else "?") + "schema=browser_" + os.urandom(6).hex()
+        subprocess.run([BINARY, "migrate-data", "--from", self.sqlite, "--to", self.database], capture_output=True, text=True, check=True)
+        self.accounts = {}
+        for line in demo.stdout.splitlines():
+            parts = line.split()
+            if line.startswith("  ") and len(parts) >= 5 and parts[1].startswith("Demo-"):
+                self.accounts[parts[0]] = {"password": parts[1], "role": parts[2], "territory": parts[-1]}
+        self.processes = []
+        self.process, self.base = self.serve(*serve_arguments)
+
+    def store_arguments(self):
+        return ["--key-file", self.sqlite + ".keys", "--attachments", self.sqlite + ".attachments"]
 
 
 def browser():
