@@ -58,8 +58,10 @@ struct ListenOptions: ParsableArguments {
     @Flag(name: .long, help: "Behind HTTPS: session cookies get the Secure attribute and responses HSTS (env CITYBRAIN_SECURE_COOKIES=1).")
     var secureCookies = ["1", "true", "yes"].contains(ProcessInfo.processInfo.environment["CITYBRAIN_SECURE_COOKIES"]?.lowercased() ?? "")
 
-    @Option(name: .long, help: "Base map tiles: an XYZ URL template with {z}/{x}/{y} (env CITYBRAIN_TILES). Without it the maps show outlines on a plain background.")
-    var tiles: String? = ProcessInfo.processInfo.environment["CITYBRAIN_TILES"]
+    @Option(name: .customLong("tiles"), help: "Base map tiles: an XYZ URL template with {z}/{x}/{y} (env CITYBRAIN_TILES). Without it the maps show outlines on a plain background.")
+    var tilesOption: String?
+
+    var tiles: String? { tilesOption ?? ProcessInfo.processInfo.environment["CITYBRAIN_TILES"] }
 
     @Option(name: .long, help: "Datum the tiles are drawn in: wgs84, or gcj02 for Chinese providers (env CITYBRAIN_TILES_DATUM).")
     var tilesDatum: String = ProcessInfo.processInfo.environment["CITYBRAIN_TILES_DATUM"] ?? "wgs84"
@@ -70,8 +72,10 @@ struct ListenOptions: ParsableArguments {
     @Option(name: .long, help: "Highest zoom the tiles offer.")
     var tilesMaxZoom: Int = 18
 
-    @Option(name: .long, help: "Thematic cockpits: a JSON file (see docs/cockpits.md; env CITYBRAIN_COCKPITS). Default: the standard ones.")
-    var cockpits: String? = ProcessInfo.processInfo.environment["CITYBRAIN_COCKPITS"]
+    @Option(name: .customLong("cockpits"), help: "Thematic cockpits: a JSON file (see docs/cockpits.md; env CITYBRAIN_COCKPITS). Default: the standard ones.")
+    var cockpitsOption: String?
+
+    var cockpits: String? { cockpitsOption ?? ProcessInfo.processInfo.environment["CITYBRAIN_COCKPITS"] }
 
     @Option(name: .long, help: "Seconds between two runs of supervision (yellow and red marks, escalations); with several instances one of them runs it (env CITYBRAIN_SUPERVISION_INTERVAL).")
     var supervisionInterval: Int64 = Int64(ProcessInfo.processInfo.environment["CITYBRAIN_SUPERVISION_INTERVAL"] ?? "") ?? 60

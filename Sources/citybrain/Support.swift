@@ -8,19 +8,15 @@ import Server
 
 /// Opens the store the options name (a SQLite file, or PostgreSQL by URL) and migrates it.
 func openStore(_ options: StoreOptions) async throws -> any CityBrainStore {
-    try await openStore(options.database)
-}
-
-func openStore(_ location: String) async throws -> any CityBrainStore {
     let store: any CityBrainStore
-    if StoreOptions.isPostgres(location) {
+    if options.isPostgres {
         do {
-            store = try PostgresStore(url: location)
+            store = try PostgresStore(url: options.database)
         } catch let error as PostgresStore.InvalidURL {
             throw ValidationError(error.description)
         }
     } else {
-        store = try SQLiteStore(path: location)
+        store = try SQLiteStore(path: options.database)
     }
     try await store.migrate()
     return store
