@@ -262,7 +262,7 @@ extension PostgresStore: RegistryStore {
                     // when the merged tags are its tags, else keep what is stored.
                     let tagsColumn: String? = merged.fields["tags"] == incoming.fields["tags"] ? row.tags
                         : merged.fields["tags"] == record.entry.fields["tags"] ? record.tags
-                        : Self.tagUnion(record.tags, row.tags)
+                        : ProvenanceMerge.tagUnion(record.tags, row.tags)
                     let encoded = RegistryFieldsEncoding.encode(merged)
                     if Self.holdsNUL(encoded) { throw UnstorableText(key: merged.key, line: row.line) }
                     if updates[record.id] == nil { updateOrder.append(record.id) }
@@ -326,15 +326,6 @@ extension PostgresStore: RegistryStore {
             result.batch = batch
             return result
         }
-    }
-
-    /// The tags of both, in order, each once: what ``ProvenanceMerge`` does to the tags field, done
-    /// to the column (which may hold blind indexes of the tags).
-    static func tagUnion(_ a: String?, _ b: String?) -> String? {
-        guard let a else { return b }
-        var tags = a.split(separator: "、").map(String.init)
-        for t in (b ?? "").split(separator: "、").map(String.init) where !tags.contains(t) { tags.append(t) }
-        return tags.joined(separator: "、")
     }
 
     /// A date as it reads back from a `timestamptz` it was bound to (PostgresNIO sends whole microseconds).

@@ -69,7 +69,7 @@ extension PostgresStore: TransferTarget {
     }
 
     /// A PostGIS column the embedded store has no counterpart of, filled from what it has.
-    static func derivedGeometry(_ column: String, table: String, sourceColumns: Set<String>) -> String? {
+    static func derivedGeometry(from sourceColumns: Set<String>) -> String? {
         if sourceColumns.contains("geometry") { return "ST_Multi(ST_GeomFromWKB(geometry, 4326))" }
         if sourceColumns.isSuperset(of: ["longitude", "latitude"]) { return "ST_SetSRID(ST_MakePoint(longitude, latitude), 4326)" }
         return nil
@@ -98,57 +98,64 @@ extension PostgresStore: TransferTarget {
                 shapes[table.name] = here
             }
             for (n, table) in tables.enumerated() {
-              do {
-                let here = shapes[table.name]!
-                let stored = table.columns.enumerated().filter { here[$0.element.name] != nil }
-                let stage = "transfer_stage_\(n)"
-                try await connection.query(PostgresQuery(unsafeSQL: "CREATE TEMP TABLE \(stage) (\(stored.map { "c\($0.offset) text" }.joined(separator: ", "))) ON COMMIT DROP"),
-                                           logger: self.logger)
-                var copied = 0
-                var after: [TransferValue]?
-                while true {
-                    let page = try await source.transferRows(table, after: after, limit: batchSize)
-                    try await Self.copyRows(into: stage, columns: stored.map { "c\($0.offset)" }, page, on: connection, logger: self.logger) { row in
-                        stored.map { Self.copyField(row[$0.offset]) }
-                    }
-                    copied += page.count
-                    progress(table.name, copied)
-                    guard page.count == batchSize, let last = page.last else { break }
-                    after = table.key.map { last[$0] }
+                do {
+                    try await self.receiveTable(table, stage: "transfer_stage_\(n)", shapes: shapes[table.name]!, from: source, batchSize: batchSize,
+                                                on: connection, progress: progress)
+                } catch let error as PSQLError {
+                    // The server's own words (the error's description hides them), and where.
+                    throw StoreConflict("\(table.name): \(Self.explain(error))")
                 }
-                let sourceNames = Set(table.columns.map(\.name))
-                var targets = stored.map { Self.quoted($0.element.name) }
-                var values = stored.map { Self.writeConversion("c\($0.offset)", from: $0.element.declaredType, to: here[$0.element.name]!) }
-                for (name, shape) in here.sorted(by: { $0.key < $1.key }) where !sourceNames.contains(name) && !shape.generated {
-                    if shape.udtName == "geometry" {
-                        guard let derived = Self.derivedGeometry(name, table: table.name, sourceColumns: sourceNames) else {
-                            throw StoreConflict("\(table.name).\(name): no rule fills this PostGIS column from the source")
-                        }
-                        targets.append(Self.quoted(name))
-                        values.append(derived)
-                    } else if !shape.optional {
-                        throw StoreConflict("\(table.name).\(name) must have a value, and the source has none")
-                    }
-                }
-                // The derived geometry refers to the converted columns by name: convert in a subquery.
-                let converted = zip(values.prefix(stored.count), stored).map { "\($0.0) AS \(Self.quoted($0.1.element.name))" }.joined(separator: ", ")
-                let outer = stored.map { Self.quoted($0.element.name) } + values.dropFirst(stored.count)
-                try await connection.query(PostgresQuery(unsafeSQL: """
-                    INSERT INTO \(Self.quoted(table.name)) (\(targets.joined(separator: ", ")))
-                    SELECT \(outer.joined(separator: ", ")) FROM (SELECT \(converted) FROM \(stage)) AS moved
-                    """), logger: self.logger)
-                try await connection.query(PostgresQuery(unsafeSQL: "DROP TABLE \(stage)"), logger: self.logger)
-                // IDs were copied as they were: the sequences continue after the largest.
-                for (name, shape) in here where shape.serialSequence != nil {
-                    _ = try await connection.query(PostgresQuery(unsafeSQL: """
-                        SELECT setval('\(shape.serialSequence!)', max(\(Self.quoted(name)))) FROM \(Self.quoted(table.name)) HAVING max(\(Self.quoted(name))) IS NOT NULL
-                        """), logger: self.logger).collect()
-                }
-              } catch let error as PSQLError {
-                // The server's own words (the error's description hides them), and where.
-                throw StoreConflict("\(table.name): \(error.serverInfo?[.message] ?? String(reflecting: error))")
-              }
             }
+        }
+    }
+
+    /// One table: its rows by COPY into a staging table of text columns, then one INSERT … SELECT
+    /// converting them (and filling the PostGIS columns), then the sequences past the copied IDs.
+    private func receiveTable(_ table: TransferTable, stage: String, shapes here: [String: ColumnShape], from source: any TransferSource, batchSize: Int,
+                              on connection: PostgresConnection, progress: @Sendable (String, Int) -> Void) async throws {
+        let stored = table.columns.enumerated().filter { here[$0.element.name] != nil }
+        try await connection.query(PostgresQuery(unsafeSQL: "CREATE TEMP TABLE \(stage) (\(stored.map { "c\($0.offset) text" }.joined(separator: ", "))) ON COMMIT DROP"),
+                                   logger: logger)
+        var copied = 0
+        var after: [TransferValue]?
+        while true {
+            let page = try await source.transferRows(table, after: after, limit: batchSize)
+            try await Self.copyRows(into: stage, columns: stored.map { "c\($0.offset)" }, page, on: connection, logger: logger) { row in
+                stored.map { Self.copyField(row[$0.offset]) }
+            }
+            copied += page.count
+            progress(table.name, copied)
+            guard page.count == batchSize, let last = page.last else { break }
+            after = table.key.map { last[$0] }
+        }
+        let sourceNames = Set(table.columns.map(\.name))
+        var targets = stored.map { Self.quoted($0.element.name) }
+        var values = stored.map { Self.writeConversion("c\($0.offset)", from: $0.element.declaredType, to: here[$0.element.name]!) }
+        for (name, shape) in here.sorted(by: { $0.key < $1.key }) where !sourceNames.contains(name) && !shape.generated {
+            if shape.udtName == "geometry" {
+                guard let derived = Self.derivedGeometry(from: sourceNames) else {
+                    throw StoreConflict("\(table.name).\(name): no rule fills this PostGIS column from the source")
+                }
+                targets.append(Self.quoted(name))
+                values.append(derived)
+            } else if !shape.optional {
+                throw StoreConflict("\(table.name).\(name) must have a value, and the source has none")
+            }
+        }
+        // The derived geometry refers to the converted columns by name: convert in a subquery.
+        let converted = zip(values.prefix(stored.count), stored).map { "\($0.0) AS \(Self.quoted($0.1.element.name))" }.joined(separator: ", ")
+        let outer = stored.map { Self.quoted($0.element.name) } + values.dropFirst(stored.count)
+        try await connection.query(PostgresQuery(unsafeSQL: """
+            INSERT INTO \(Self.quoted(table.name)) (\(targets.joined(separator: ", ")))
+            SELECT \(outer.joined(separator: ", ")) FROM (SELECT \(converted) FROM \(stage)) AS moved
+            """), logger: logger)
+        try await connection.query(PostgresQuery(unsafeSQL: "DROP TABLE \(stage)"), logger: logger)
+        // IDs were copied as they were: the sequences continue after the largest.
+        for (name, shape) in here {
+            guard let sequence = shape.serialSequence else { continue }
+            _ = try await connection.query(PostgresQuery(unsafeSQL: """
+                SELECT setval('\(sequence)', max(\(Self.quoted(name)))) FROM \(Self.quoted(table.name)) HAVING max(\(Self.quoted(name))) IS NOT NULL
+                """), logger: logger).collect()
         }
     }
 

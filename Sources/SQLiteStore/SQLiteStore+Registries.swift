@@ -140,7 +140,7 @@ extension SQLiteStore {
                     let storedTags: String? = storedRow["tags"]
                     let tagsColumn: String? = merged.fields["tags"] == incoming.fields["tags"] ? row.tags
                         : merged.fields["tags"] == stored.fields["tags"] ? storedTags
-                        : Self.tagUnion(storedTags, row.tags)
+                        : ProvenanceMerge.tagUnion(storedTags, row.tags)
                     try update.execute(arguments: [merged.addressCode, merged.category, tagsColumn, RegistryFieldsEncoding.encode(merged),
                                                    JSONWriter.object(merged.fieldSources, omitting: merged.source), merged.source, batchID, time,
                                                    merged.needsReview ? 1 : 0, id])
@@ -177,15 +177,6 @@ extension SQLiteStore {
             result.batch = batch
             return result
         }
-    }
-
-    /// The tags of both, in order, each once: what ``ProvenanceMerge`` does to the tags field, done
-    /// to the column (which may hold blind indexes of the tags).
-    static func tagUnion(_ a: String?, _ b: String?) -> String? {
-        guard let a else { return b }
-        var tags = a.split(separator: "、").map(String.init)
-        for t in (b ?? "").split(separator: "、").map(String.init) where !tags.contains(t) { tags.append(t) }
-        return tags.joined(separator: "、")
     }
 
     public func houses(ownedBy sealedOwnerID: String) async throws -> [RegistryEntry] {

@@ -82,6 +82,15 @@ public struct FieldConflict: Sendable, Hashable {
 
 /// Merges what a source says about a record into what is known.
 public enum ProvenanceMerge {
+    /// The tags of both, in order, each once: what the merge does to the tags field, done by the
+    /// stores to their tags column (which may hold blind indexes of the tags).
+    public static func tagUnion(_ a: String?, _ b: String?) -> String? {
+        guard let a else { return b }
+        var tags = a.split(separator: "、").map(String.init)
+        for t in (b ?? "").split(separator: "、").map(String.init) where !tags.contains(t) { tags.append(t) }
+        return tags.joined(separator: "、")
+    }
+
     /// The merged record and the claims to keep. A field is overwritten when it was empty or when
     /// its value came from the same source earlier than this batch (a source may correct itself);
     /// a different value from another source — or from the same batch, a file contradicting itself
