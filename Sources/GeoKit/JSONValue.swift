@@ -381,14 +381,15 @@ public struct JSONWriter {
     public var data: Data { Data(bytes) }
     public var string: String { String(decoding: bytes, as: UTF8.self) }
 
-    /// A string-to-string map as a JSON object, leaving out the entries whose value is `omitting`
-    /// (how both stores keep a record's field sources: only those that differ from its source).
+    /// A string-to-string map as a JSON object with its keys sorted, leaving out the entries whose
+    /// value is `omitting` (how the stores keep a record's field sources — only those that differ
+    /// from its source — and a case event's details, without a JSONEncoder per row).
     public static func object(_ map: [String: String], omitting: String? = nil) -> String {
         if map.isEmpty { return "{}" }
         var w = JSONWriter(reservingCapacity: 128)
         w.raw("{")
         var first = true
-        for (key, value) in map where value != omitting {
+        for (key, value) in map.sorted(by: { $0.key < $1.key }) where value != omitting {
             if !first { w.raw(",") }
             first = false
             w.string(key)
@@ -396,6 +397,18 @@ public struct JSONWriter {
             w.string(value)
         }
         w.raw("}")
+        return w.string
+    }
+
+    /// Strings as a JSON array.
+    public static func array(_ items: [String]) -> String {
+        var w = JSONWriter(reservingCapacity: 64)
+        w.raw("[")
+        for (i, item) in items.enumerated() {
+            if i > 0 { w.raw(",") }
+            w.string(item)
+        }
+        w.raw("]")
         return w.string
     }
 

@@ -1,5 +1,6 @@
 import Dispatch
 import Foundation
+import GeoKit
 import Governance
 import Logging
 import NIOCore
@@ -369,8 +370,8 @@ struct CopyRows {
         milliseconds(e.time)
         text(e.status.rawValue)
         text(e.note)
-        text(CaseJSONText.array(e.attachments))
-        text(CaseJSONText.object(e.details))
+        text(JSONWriter.array(e.attachments))
+        text(JSONWriter.object(e.details))
         endRow()
     }
 }

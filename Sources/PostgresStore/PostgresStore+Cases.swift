@@ -16,21 +16,8 @@ import PostgresNIO
 /// - a change is applied only to the version it was based on (`UPDATE … WHERE id = … AND version = …`);
 ///   any mismatch throws ``CaseVersionConflict`` and the transaction writes nothing.
 extension PostgresStore: CaseStore {
-    static let caseJSONEncoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.dateEncodingStrategy = .millisecondsSince1970
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }()
-
-    static let caseJSONDecoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.dateDecodingStrategy = .millisecondsSince1970
-        return d
-    }()
-
-    static func encodeCase(_ c: Case) throws -> String { String(decoding: try caseJSONEncoder.encode(c), as: UTF8.self) }
-    static func decodeCase(_ body: String) throws -> Case { try caseJSONDecoder.decode(Case.self, from: Data(body.utf8)) }
+    static func encodeCase(_ c: Case) throws -> String { String(decoding: try CaseCoding.encoder.encode(c), as: UTF8.self) }
+    static func decodeCase(_ body: String) throws -> Case { try CaseCoding.decoder.decode(Case.self, from: Data(body.utf8)) }
 
     /// A stored row the store cannot read back (an unknown status, a malformed day …).
     struct UnreadableCaseRow: Error, CustomStringConvertible {
@@ -42,13 +29,13 @@ extension PostgresStore: CaseStore {
     public func storedCaseClasses() async throws -> [CaseClass] {
         var classes: [CaseClass] = []
         for try await body in try await client.query("SELECT body FROM case_class ORDER BY code", logger: logger).decode(String.self) {
-            classes.append(try Self.caseJSONDecoder.decode(CaseClass.self, from: Data(body.utf8)))
+            classes.append(try CaseCoding.decoder.decode(CaseClass.self, from: Data(body.utf8)))
         }
         return classes
     }
 
     public func saveCaseClass(_ caseClass: CaseClass, audit: AuditRecord) async throws {
-        let body = String(decoding: try Self.caseJSONEncoder.encode(caseClass), as: UTF8.self)
+        let body = String(decoding: try CaseCoding.encoder.encode(caseClass), as: UTF8.self)
         try await transaction(locking: [Self.auditLock]) { connection in
             try await connection.query("""
                 INSERT INTO case_class (code, body) VALUES (\(caseClass.code.rawValue), \(body)) ON CONFLICT (code) DO UPDATE SET body = excluded.body
@@ -205,7 +192,7 @@ extension PostgresStore: CaseStore {
         try await connection.query("""
             INSERT INTO case_event (case_id, sequence, action, actor, time, status, note, attachments, details)
             VALUES (\(caseID), \(event.sequence), \(event.action.rawValue), \(event.actor), \(milliseconds(event.time)), \(event.status.rawValue),
-                    \(event.note), \(CaseJSONText.array(event.attachments)), \(CaseJSONText.object(event.details)))
+                    \(event.note), \(JSONWriter.array(event.attachments)), \(JSONWriter.object(event.details)))
             """, logger: logger)
         if !event.attachments.isEmpty {
             try await connection.query("""
@@ -497,52 +484,5 @@ extension PostgresStore: CaseStore {
             (k.handleDue, k.closeDue, k.reworked, k.extended) = (handleDue, closeDue, reworked, extended)
         }
         return k
-    }
-}
-
-/// JSON of an event's attachments and details without a JSONEncoder per event (a history import
-/// writes millions): strings escaped as JSON requires, keys sorted; read back with JSONDecoder.
-enum CaseJSONText {
-    static func array(_ items: [String]) -> String {
-        guard !items.isEmpty else { return "[]" }
-        var text = "["
-        for (i, item) in items.enumerated() {
-            if i > 0 { text += "," }
-            append(item, to: &text)
-        }
-        return text + "]"
-    }
-
-    static func object(_ fields: [String: String]) -> String {
-        guard !fields.isEmpty else { return "{}" }
-        var text = "{"
-        for (i, key) in fields.keys.sorted().enumerated() {
-            if i > 0 { text += "," }
-            append(key, to: &text)
-            text += ":"
-            append(fields[key]!, to: &text)
-        }
-        return text + "}"
-    }
-
-    static func append(_ string: String, to text: inout String) {
-        text += "\""
-        for scalar in string.unicodeScalars {
-            switch scalar {
-            case "\"": text += "\\\""
-            case "\\": text += "\\\\"
-            case "\n": text += "\\n"
-            case "\r": text += "\\r"
-            case "\t": text += "\\t"
-            default:
-                if scalar.value < 0x20 {
-                    let hex = String(scalar.value, radix: 16)
-                    text += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
-                } else {
-                    text.unicodeScalars.append(scalar)
-                }
-            }
-        }
-        text += "\""
     }
 }

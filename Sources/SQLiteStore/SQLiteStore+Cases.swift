@@ -4,29 +4,16 @@ import GRDB
 import Governance
 
 extension SQLiteStore {
-    static let caseEncoder: JSONEncoder = {
-        let e = JSONEncoder()
-        e.dateEncodingStrategy = .millisecondsSince1970
-        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return e
-    }()
-
-    static let caseDecoder: JSONDecoder = {
-        let d = JSONDecoder()
-        d.dateDecodingStrategy = .millisecondsSince1970
-        return d
-    }()
-
     // MARK: dictionaries
 
     public func storedCaseClasses() async throws -> [CaseClass] {
         try await database.read { db in
-            try String.fetchAll(db, sql: "SELECT body FROM case_class ORDER BY code").map { try Self.caseDecoder.decode(CaseClass.self, from: Data($0.utf8)) }
+            try String.fetchAll(db, sql: "SELECT body FROM case_class ORDER BY code").map { try CaseCoding.decoder.decode(CaseClass.self, from: Data($0.utf8)) }
         }
     }
 
     public func saveCaseClass(_ caseClass: CaseClass, audit: AuditRecord) async throws {
-        let body = String(decoding: try Self.caseEncoder.encode(caseClass), as: UTF8.self)
+        let body = String(decoding: try CaseCoding.encoder.encode(caseClass), as: UTF8.self)
         try await database.write { db in
             try db.execute(sql: "INSERT INTO case_class (code, body) VALUES (?, ?) ON CONFLICT(code) DO UPDATE SET body = excluded.body",
                            arguments: [caseClass.code.rawValue, body])
@@ -317,7 +304,7 @@ extension SQLiteStore {
 
     static func insertEvent(_ event: CaseEvent, caseID: Int64, in db: Database) throws {
         let attachments = String(decoding: try JSONEncoder().encode(event.attachments), as: UTF8.self)
-        let details = String(decoding: try caseEncoder.encode(event.details), as: UTF8.self)
+        let details = String(decoding: try CaseCoding.encoder.encode(event.details), as: UTF8.self)
         try db.cachedStatement(sql: """
             INSERT INTO case_event (case_id, sequence, action, actor, time, status, note, attachments, details) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """).execute(arguments: [caseID, event.sequence, event.action.rawValue, event.actor, milliseconds(event.time), event.status.rawValue,
@@ -430,8 +417,8 @@ extension SQLiteStore {
         }
     }
 
-    static func encodeCase(_ c: Case) throws -> String { String(decoding: try caseEncoder.encode(c), as: UTF8.self) }
-    static func decodeCase(_ body: String) throws -> Case { try caseDecoder.decode(Case.self, from: Data(body.utf8)) }
+    static func encodeCase(_ c: Case) throws -> String { String(decoding: try CaseCoding.encoder.encode(c), as: UTF8.self) }
+    static func decodeCase(_ body: String) throws -> Case { try CaseCoding.decoder.decode(Case.self, from: Data(body.utf8)) }
 }
 
 extension SQLiteStore {
