@@ -228,6 +228,11 @@ public protocol AccountStore: Sendable {
     func saveAccount(_ account: Account, audit: AuditRecord) async throws -> Account
     /// Records a login attempt's outcome on the account (failure count, lock) with its audit entry.
     func recordLogin(accountID: Int64, failedLogins: Int, lockedUntil: Date?, audit: AuditRecord) async throws
+    /// One more failed login (or check of the password) on the account: reads the stored failure
+    /// state, applies `rule` and writes the result in one transaction that holds the account's
+    /// row, so concurrent failures each count. The audit entry is made from the outcome.
+    func recordLoginFailure(accountID: Int64, rule: LockoutRule, at time: Date,
+                            audit: @Sendable (LoginFailureState) -> AuditRecord) async throws -> LoginFailureState
     func storedRoles() async throws -> [Role]
     func saveRole(_ role: Role, audit: AuditRecord) async throws
     func createSession(_ session: Session, audit: AuditRecord) async throws
@@ -320,7 +325,8 @@ public struct CaseQuery: Sendable, Hashable {
     /// Cases the department leads or assists in.
     public var department: String?
     public var source: CaseSource?
-    public var reporter: String?
+    /// Cases reported by this account (``Case/reporterKey(account:)``).
+    public var reporterAccount: Int64?
     /// Open cases whose running step is past its deadline at `overdueAt`.
     public var overdueAt: Date?
     /// Open cases whose running step is past its warning mark (yellow or red) at `warnedAt`.

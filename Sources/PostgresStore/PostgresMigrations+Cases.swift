@@ -145,3 +145,24 @@ extension PostgresMigrations {
         """,
     ])
 }
+
+extension PostgresMigrations {
+    /// A report was matched to its reporter by user name, so an account named `anonymous` owned
+    /// every resident's report. Reports of existing accounts move to their ids; every other report
+    /// (residents', devices', history's) belongs to no account.
+    static let reportersByAccount = Migration(name: "0007 reports belong to account ids", statements: [
+        """
+        UPDATE case_record c SET reporter = 'account:' || a.id,
+          body = jsonb_set(c.body::jsonb, '{reporterAccount}', to_jsonb(a.id))::text
+        FROM account a WHERE a.username = c.reporter AND c.reporter <> 'anonymous'
+        """,
+        "UPDATE case_record SET reporter = 'public' WHERE reporter NOT LIKE 'account:%'",
+    ])
+}
+
+extension PostgresMigrations {
+    /// Failures count within a window (LockoutRule), so the window's start is kept.
+    static let loginFailureWindow = Migration(name: "0008 login failures in a window", statements: [
+        "ALTER TABLE account ADD COLUMN failure_window_start bigint",
+    ])
+}

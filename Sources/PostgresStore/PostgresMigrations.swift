@@ -169,5 +169,7 @@ enum PostgresMigrations {
         registriesAndLayers,
         cases,
         jobLeases,
+        reportersByAccount,
+        loginFailureWindow,
     ]
 }

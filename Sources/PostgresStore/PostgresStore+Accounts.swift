@@ -68,9 +68,32 @@ extension PostgresStore: AccountStore {
     public func recordLogin(accountID: Int64, failedLogins: Int, lockedUntil: Date?, audit: AuditRecord) async throws {
         try await transaction(locking: [Self.auditLock]) { connection in
             try await connection.query("""
-                UPDATE account SET failed_logins = \(failedLogins), locked_until = \(lockedUntil.map(Self.milliseconds)) WHERE id = \(accountID)
+                UPDATE account SET failed_logins = \(failedLogins), failure_window_start = NULL, locked_until = \(lockedUntil.map(Self.milliseconds))
+                WHERE id = \(accountID)
                 """, logger: self.logger)
             _ = try await Self.appendAudit([audit], on: connection, logger: self.logger)
+        }
+    }
+
+    public func recordLoginFailure(accountID: Int64, rule: LockoutRule, at time: Date,
+                                   audit: @Sendable (LoginFailureState) -> AuditRecord) async throws -> LoginFailureState {
+        try await transaction(locking: [Self.auditLock]) { connection in
+            // FOR UPDATE holds the row until the decision is written, whichever instance asks.
+            var stored: LoginFailureState?
+            for try await (failures, start, locked) in try await connection.query("""
+                SELECT failed_logins, failure_window_start, locked_until FROM account WHERE id = \(accountID) FOR UPDATE
+                """, logger: self.logger).decode((Int, Int64?, Int64?).self) {
+                stored = LoginFailureState(failures: failures, windowStart: start.map(Self.date), lockedUntil: locked.map(Self.date))
+            }
+            guard let stored else { throw StoreConflict("no account with id \(accountID)") }
+            let next = rule.afterFailure(stored, at: time)
+            _ = try await connection.query("""
+                UPDATE account SET failed_logins = \(next.failures), failure_window_start = \(next.windowStart.map(Self.milliseconds)),
+                  locked_until = \(next.lockedUntil.map(Self.milliseconds))
+                WHERE id = \(accountID) RETURNING id
+                """, logger: self.logger).collect()
+            _ = try await Self.appendAudit([audit(next)], on: connection, logger: self.logger)
+            return next
         }
     }
 

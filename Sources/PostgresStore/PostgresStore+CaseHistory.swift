@@ -342,7 +342,7 @@ struct CopyRows {
         text(c.gridCode.rawValue)
         text(c.department)
         text(c.source.rawValue)
-        text(c.reporter)
+        text(c.reporterKey)
         milliseconds(c.reportedAt)
         milliseconds(c.runningDue)
         milliseconds(c.warnAt)

@@ -123,7 +123,7 @@ extension PostgresStore: CaseStore {
         try await transaction(locking: [Self.auditLock]) { connection in
             if let key = idempotencyKey {
                 for try await body in try await connection.query("""
-                    SELECT body FROM case_record WHERE reporter = \(draft.reporter) AND idempotency_key = \(key)
+                    SELECT body FROM case_record WHERE reporter = \(draft.reporterKey) AND idempotency_key = \(key)
                     """, logger: self.logger).decode(String.self) {
                     return (try Self.decodeCase(body), false)
                 }
@@ -172,7 +172,7 @@ extension PostgresStore: CaseStore {
             INSERT INTO case_record (id, number, status, class_code, grid_code, department, source, reporter, reported_at, running_due_at, warn_at,
               next_alert_at, handle_due_at, close_due_at, reworks, extensions, longitude, latitude, tracking_hash, contact, idempotency_key, version, body)
             VALUES (\(c.id), \(c.number), \(c.status.rawValue), \(c.classCode?.rawValue), \(c.gridCode.rawValue), \(c.department), \(c.source.rawValue),
-                    \(c.reporter), \(milliseconds(c.reportedAt)), \(c.runningDue.map(milliseconds)), \(c.warnAt.map(milliseconds)),
+                    \(c.reporterKey), \(milliseconds(c.reportedAt)), \(c.runningDue.map(milliseconds)), \(c.warnAt.map(milliseconds)),
                     \(c.nextAlertAt.map(milliseconds)), \(c.due[.handle].map(milliseconds)), \(c.closeDueAt.map(milliseconds)), \(c.reworks), \(c.extensions),
                     \(c.location.longitude), \(c.location.latitude), \(c.trackingHash), \(c.reporterContact), \(idempotencyKey), \(c.version), \(body))
             """, logger: logger)
@@ -298,7 +298,7 @@ extension PostgresStore: CaseStore {
             sql.conditions.append("(department = \(d) OR id IN (SELECT case_id FROM case_assist WHERE department = \(d)))")
         }
         if let source = q.source { sql.conditions.append("source = " + (try sql.bind(source.rawValue))) }
-        if let reporter = q.reporter { sql.conditions.append("reporter = " + (try sql.bind(reporter))) }
+        if let account = q.reporterAccount { sql.conditions.append("reporter = " + (try sql.bind(Case.reporterKey(account: account)))) }
         if let at = q.overdueAt { sql.conditions.append("running_due_at < " + (try sql.bind(milliseconds(at)))) }
         if let at = q.warnedAt { sql.conditions.append("running_due_at IS NOT NULL AND warn_at <= " + (try sql.bind(milliseconds(at)))) }
         if let from = q.from { sql.conditions.append("reported_at >= " + (try sql.bind(milliseconds(from)))) }

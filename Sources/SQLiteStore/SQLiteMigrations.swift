@@ -360,6 +360,22 @@ enum SQLiteMigrations {
                 ) WITHOUT ROWID
                 """)
         }
+        m.registerMigration("0012 reports belong to account ids") { db in
+            // A report was matched to its reporter by user name, so an account named `anonymous`
+            // owned every resident's report. Reports of existing accounts move to their ids; every
+            // other report (residents', devices', history's) belongs to no account.
+            try db.execute(sql: """
+                UPDATE case_record SET
+                  body = json_set(body, '$.reporterAccount', (SELECT id FROM account WHERE account.username = case_record.reporter)),
+                  reporter = 'account:' || (SELECT id FROM account WHERE account.username = case_record.reporter)
+                WHERE reporter <> 'anonymous' AND reporter IN (SELECT username FROM account);
+                UPDATE case_record SET reporter = 'public' WHERE reporter NOT LIKE 'account:%';
+                """)
+        }
+        m.registerMigration("0013 login failures in a window") { db in
+            // Failures count within a window (LockoutRule), so the window's start is kept.
+            try db.execute(sql: "ALTER TABLE account ADD COLUMN failure_window_start INTEGER")
+        }
         return m
     }
 }

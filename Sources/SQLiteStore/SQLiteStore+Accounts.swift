@@ -46,9 +46,24 @@ extension SQLiteStore {
 
     public func recordLogin(accountID: Int64, failedLogins: Int, lockedUntil: Date?, audit: AuditRecord) async throws {
         try await database.write { db in
-            try db.execute(sql: "UPDATE account SET failed_logins = ?, locked_until = ? WHERE id = ?",
+            try db.execute(sql: "UPDATE account SET failed_logins = ?, failure_window_start = NULL, locked_until = ? WHERE id = ?",
                            arguments: [failedLogins, lockedUntil.map(Self.milliseconds), accountID])
             _ = try Self.appendAudit([audit], in: db)
+        }
+    }
+
+    public func recordLoginFailure(accountID: Int64, rule: LockoutRule, at time: Date,
+                                   audit: @Sendable (LoginFailureState) -> AuditRecord) async throws -> LoginFailureState {
+        try await database.write { db in
+            // The write transaction holds the database: read, decide and write are one step.
+            guard let row = try Row.fetchOne(db, sql: "SELECT failed_logins, failure_window_start, locked_until FROM account WHERE id = ?",
+                                             arguments: [accountID]) else { throw StoreConflict("no account with id \(accountID)") }
+            let stored = LoginFailureState(failures: row[0], windowStart: (row[1] as Int64?).map(Self.date), lockedUntil: (row[2] as Int64?).map(Self.date))
+            let next = rule.afterFailure(stored, at: time)
+            try db.execute(sql: "UPDATE account SET failed_logins = ?, failure_window_start = ?, locked_until = ? WHERE id = ?",
+                           arguments: [next.failures, next.windowStart.map(Self.milliseconds), next.lockedUntil.map(Self.milliseconds), accountID])
+            _ = try Self.appendAudit([audit(next)], in: db)
+            return next
         }
     }
 

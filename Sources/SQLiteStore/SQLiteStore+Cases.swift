@@ -83,7 +83,7 @@ extension SQLiteStore {
     public func createCase(_ draft: Case, numberPrefix: String, event: CaseEvent, idempotencyKey: String?, audit: AuditRecord) async throws -> (case: Case, created: Bool) {
         try await database.write { db in
             if let key = idempotencyKey,
-               let body = try String.fetchOne(db, sql: "SELECT body FROM case_record WHERE reporter = ? AND idempotency_key = ?", arguments: [draft.reporter, key]) {
+               let body = try String.fetchOne(db, sql: "SELECT body FROM case_record WHERE reporter = ? AND idempotency_key = ?", arguments: [draft.reporterKey, key]) {
                 return (try Self.decodeCase(body), false)
             }
             let serial = try Int.fetchOne(db, sql: """
@@ -176,7 +176,7 @@ extension SQLiteStore {
             arguments += [department.databaseValue, department.databaseValue]
         }
         if let source = q.source { conditions.append("source = ?"); arguments.append(source.rawValue.databaseValue) }
-        if let reporter = q.reporter { conditions.append("reporter = ?"); arguments.append(reporter.databaseValue) }
+        if let account = q.reporterAccount { conditions.append("reporter = ?"); arguments.append(Case.reporterKey(account: account).databaseValue) }
         if let at = q.overdueAt { conditions.append("running_due_at < ?"); arguments.append(milliseconds(at).databaseValue) }
         if let at = q.warnedAt {
             conditions.append("running_due_at IS NOT NULL AND warn_at <= ?")
@@ -296,7 +296,7 @@ extension SQLiteStore {
             INSERT INTO case_record (id, number, status, class_code, grid_code, department, source, reporter, reported_at, running_due_at, warn_at,
               next_alert_at, handle_due_at, close_due_at, longitude, latitude, tracking_hash, contact, idempotency_key, version, body)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """).execute(arguments: [c.id, c.number, c.status.rawValue, c.classCode?.rawValue, c.gridCode.rawValue, c.department, c.source.rawValue, c.reporter,
+            """).execute(arguments: [c.id, c.number, c.status.rawValue, c.classCode?.rawValue, c.gridCode.rawValue, c.department, c.source.rawValue, c.reporterKey,
                                      milliseconds(c.reportedAt), c.runningDue.map(milliseconds), c.warnAt.map(milliseconds), c.nextAlertAt.map(milliseconds),
                                      c.due[.handle].map(milliseconds), c.closeDueAt.map(milliseconds), c.location.longitude, c.location.latitude,
                                      c.trackingHash, c.reporterContact, idempotencyKey, c.version, try encodeCase(c)])

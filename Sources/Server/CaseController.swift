@@ -278,7 +278,7 @@ struct CaseController {
         var errors: [Problem.FieldError] = []
         var query = parseQuery(request.uri.queryParameters, now: now, errors: &errors)
         if let text = request.uri.queryParameters["reporter"].map(String.init) {
-            if text == "me" { query.reporter = principal.username } else { errors.append(.init(field: "reporter", reason: "me (one's own reports)")) }
+            if text == "me", let mine = principal.reportingAccount { query.reporterAccount = mine } else { errors.append(.init(field: "reporter", reason: "me (one's own reports)")) }
         }
         if let text = request.uri.queryParameters["limit"].map(String.init) {
             if let n = Int(text), (1...500).contains(n) { query.limit = n } else { errors.append(.init(field: "limit", reason: "an integer from 1 to 500")) }

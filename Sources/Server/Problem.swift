@@ -79,6 +79,7 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
             case .missingPermission: Problem(.forbidden, kind: "forbidden", title: "Forbidden", detail: denied.description)
             case .outsideTerritory: .notFound("no resource at \(request.uri.path)")
             case .csrfTokenMissing: Problem(.forbidden, kind: "csrf", title: "Forbidden", detail: denied.description)
+            case .sessionRequired: Problem(.forbidden, kind: "session-required", title: "Forbidden", detail: denied.description)
             }
             return try problem.response(from: request, context: context)
         } catch let refused as LoginRefused {

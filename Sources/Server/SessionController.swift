@@ -72,7 +72,7 @@ struct SessionController {
     @Sendable func changePassword(request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let change = try await decodeJSONBody(PasswordChange.self, request: request, context: context)
-        try await accounts.changeOwnPassword(principal, old: change.oldPassword, new: change.newPassword, requestID: context.requestID)
+        try await accounts.changeOwnPassword(principal, old: change.oldPassword, new: change.newPassword, client: context.client, requestID: context.requestID)
         var response = Response(status: .noContent)
         response.setCookie(AuthenticationMiddleware.expiredCookie(secure: secureCookies))
         return response

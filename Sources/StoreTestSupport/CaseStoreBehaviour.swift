@@ -20,8 +20,15 @@ extension StoreBehaviour {
 
     static func draft(_ reporter: String, at time: Date, grid: String = "33011000100101", classCode: String? = "E0102",
                       location: Coordinate = Coordinate(longitude: 120.30, latitude: 30.42)) -> Case {
-        Case(source: .patrol, classCode: classCode.map { try! CaseClassCode($0) }, urgency: .normal, description: "垃圾堆放", location: location,
-             gridCode: try! RegionCode(grid), reporter: reporter, reportedAt: time)
+        var c = Case(source: .patrol, classCode: classCode.map { try! CaseClassCode($0) }, urgency: .normal, description: "垃圾堆放", location: location,
+                     gridCode: try! RegionCode(grid), reporter: reporter, reportedAt: time)
+        c.reporterAccount = accountID(reporter)
+        return c
+    }
+
+    /// A stable account id for a test reporter's name (reports belong to ids, not names).
+    static func accountID(_ name: String) -> Int64 {
+        Int64(name.utf8.reduce(UInt32(2_166_136_261)) { ($0 ^ UInt32($1)) &* 16_777_619 } >> 1)
     }
 
     static func reported(_ c: Case) -> (Case, CaseEvent) {
@@ -122,7 +129,7 @@ extension StoreBehaviour {
         #expect(try await numbers { $0.department = "fire-rescue" } == [made[0].number])
         #expect(try await numbers { $0.department = "urban-management" } == [made[0].number])
         #expect(try await numbers { $0.source = .hotline } == [made[5].number])
-        #expect(try await numbers { $0.reporter = "gw1" } == Set([1, 3, 5].map { made[$0].number }))
+        #expect(try await numbers { $0.reporterAccount = accountID("gw1") } == Set([1, 3, 5].map { made[$0].number }))
         #expect(try await numbers { $0.from = at.addingTimeInterval(3600); $0.to = at.addingTimeInterval(3 * 3600) } == [made[1].number, made[2].number])
         // Reported on a Sunday: the register clocks run from Monday 08:30 (due 09:00); at 10:00 all are
         // overdue but the dispatched one, whose handling is due at 14:00.

@@ -476,7 +476,8 @@ struct CLITests {
         }
         // Nothing else: every case the clients' account reported came from a key a client sent, each key once.
         let store = try SQLiteStore(path: db)
-        let stored = try await store.cases({ var q = CaseQuery(); q.reporter = "admin"; q.limit = 100_000; return q }())
+        let admin = try #require(try await store.account(username: "admin")?.id)
+        let stored = try await store.cases({ var q = CaseQuery(); q.reporterAccount = admin; q.limit = 100_000; return q }())
         let keys = stored.map { String($0.description.dropFirst(3)) }
         #expect(Set(keys).count == keys.count)
         #expect(Set(keys).isSubset(of: sent))

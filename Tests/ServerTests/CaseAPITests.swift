@@ -32,7 +32,14 @@ extension MatrixFixture {
                          contactPhone: String? = nil, attachments: [String] = [], source: CaseSource = .patrol) async throws -> (case: Case, trackingCode: String?) {
         let cases = services.cases
         var principal = Self.console
-        if let reporter { principal.username = reporter }
+        if let reporter {
+            principal.username = reporter
+            // Through the reporter's own account when there is one (reports belong to account ids).
+            if let id = try await services.store.account(username: reporter)?.id {
+                principal.accountID = id
+                principal.credential = .session
+            }
+        }
         let receipt = try await cases.report(CaseIntake(source: source, classCode: try CaseClassCode("E0102"), description: "矩阵测试案件", location: point(side),
                                                         contactPhone: contactPhone, attachments: attachments), by: principal)
         var c = receipt.case

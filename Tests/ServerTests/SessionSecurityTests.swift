@@ -111,7 +111,7 @@ struct SessionSecurityTests {
             try await services.accounts.revokeToken(token.id!, by: .console("test"))
             try await client.execute(uri: "/api/v1/regions", method: .get, headers: [.authorization: "Bearer \(secret)"]) { #expect($0.status == .unauthorized) }
             // Tokens need no CSRF token: they are not sent by browsers on their own.
-            let (writer, _) = try await services.accounts.issueToken(for: "test-admin", name: "writer", permissions: [.accountManage], lifetime: 600, by: .console("test"))
+            let (writer, _) = try await services.accounts.issueToken(for: "test-admin", name: "writer", permissions: services.accounts.principal(for: try #require(await services.store.account(username: "test-admin")), credential: .session).permissions, lifetime: 600, by: .console("test"))
             try await client.execute(uri: "/api/v1/accounts/\(f.victim(.inside))/status", method: .put,
                                      headers: [.authorization: "Bearer \(writer)", .contentType: "application/json"], body: ByteBuffer(string: #"{"status": "active"}"#)) {
                 #expect($0.status == .noContent)

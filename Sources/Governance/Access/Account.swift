@@ -41,6 +41,14 @@ public struct Account: Sendable, Hashable {
         self.createdAt = createdAt
     }
 
+    /// Names the system writes on timelines and the audit trail for actors that are no account
+    /// (a resident without one, supervision's schedule, erasure …): an account may not take them,
+    /// so no trail entry can be mistaken for an account's, and nothing matched by name could
+    /// hand an account what belongs to nobody.
+    public static let reservedUsernames: Set<String> = ["anonymous", "public", "supervision", "erasure", "system", "console", "cli"]
+
+    public static func isReservedUsername(_ name: String) -> Bool { reservedUsernames.contains(name.lowercased()) }
+
     public static func isValidUsername(_ name: String) -> Bool {
         (3...64).contains(name.utf8.count) && name.utf8.allSatisfy {
             ($0 >= 97 && $0 <= 122) || ($0 >= 65 && $0 <= 90) || ($0 >= 48 && $0 <= 57) || $0 == 46 || $0 == 95 || $0 == 45

@@ -47,9 +47,9 @@ public final class AccountService: Sendable {
     /// in should not pay it).
     private let decoy = Mutex<String?>(nil)
 
-    /// Consecutive failures that lock an account, and for how long.
-    public static let lockoutThreshold = 5
-    public static let lockoutDuration: TimeInterval = 15 * 60
+    /// Failures within a window that lock an account, and for how long.
+    public let lockout: LockoutRule
+    public static var lockoutDuration: TimeInterval { LockoutRule.standard.duration }
     /// A session ends after this long, and after this long without a request.
     public static let sessionLifetime: TimeInterval = 12 * 3600
     public static let sessionIdleLimit: TimeInterval = 2 * 3600
@@ -57,10 +57,11 @@ public final class AccountService: Sendable {
     public static let maximumTokenLifetime: TimeInterval = 366 * 86400
 
     public init(store: any CityBrainStore, hasher: PasswordHasher = PasswordHasher(), throttle: LoginThrottle = LoginThrottle(),
-                now: @escaping @Sendable () -> Date = { Date() }) {
+                lockout: LockoutRule = .standard, now: @escaping @Sendable () -> Date = { Date() }) {
         self.store = store
         self.hasher = hasher
         self.throttle = throttle
+        self.lockout = lockout
         self.now = now
     }
 
@@ -110,6 +111,9 @@ public final class AccountService: Sendable {
         guard Account.isValidUsername(new.username) else {
             throw AccountChangeRefused("username", "a user name has 3–64 letters, digits, '.', '_' or '-'")
         }
+        guard !Account.isReservedUsername(new.username) else {
+            throw AccountChangeRefused("username", "\(new.username) is a name the system uses for itself")
+        }
         guard !new.displayName.trimmingCharacters(in: .whitespaces).isEmpty else { throw AccountChangeRefused("displayName", "a display name is required") }
         try await checkGrant(roles: new.roles, territory: new.territory, department: new.department, by: principal)
         if let problem = PasswordRule.problem(with: new.password, username: new.username) { throw AccountChangeRefused("password", problem) }
@@ -146,6 +150,7 @@ public final class AccountService: Sendable {
     public func changeRoles(of username: String, roles: [String], territory: RegionCode?, department: String?,
                             by principal: Principal, requestID: String? = nil) async throws -> Account {
         var account = try await self.account(username, for: principal)
+        try await requireCeiling(over: account, by: principal)
         let newTerritory = territory ?? account.territory
         try await checkGrant(roles: roles, territory: newTerritory, department: department ?? account.department, by: principal)
         let before = "\(account.roles.joined(separator: ",")) in \(account.territory)"
@@ -162,18 +167,41 @@ public final class AccountService: Sendable {
     /// An administrator sets a new password (the user forgot his): sessions end, the lock lifts.
     public func resetPassword(of username: String, to password: String, by principal: Principal, requestID: String? = nil) async throws {
         var account = try await self.account(username, for: principal)
+        try await requireCeiling(over: account, by: principal)
         try await setPassword(&account, password, action: "account.password.reset", actor: principal.auditName, requestID: requestID)
     }
 
     /// The user changes his own password, proving the old one.
-    public func changeOwnPassword(_ principal: Principal, old: String, new: String, requestID: String? = nil) async throws {
-        guard var account = try await store.account(id: principal.accountID) else { throw AccessDenied.notAuthenticated }
-        guard await hasher.verify(old, hash: account.passwordHash) else { throw AccountChangeRefused("oldPassword", "the current password is wrong") }
+    /// Only a signed-in session may do it (a token is a system's, not the person's); a wrong old
+    /// password counts toward the lockout like a failed login, and every attempt is on the trail.
+    public func changeOwnPassword(_ principal: Principal, old: String, new: String, client: String = "local", requestID: String? = nil) async throws {
+        guard principal.credential == .session else { throw AccessDenied.sessionRequired }
+        guard var account = try await store.account(id: principal.accountID), let id = account.id else { throw AccessDenied.notAuthenticated }
+        let time = now()
+        let locked = account.lockedUntil.map { $0 > time } ?? false
+        guard !locked, await hasher.verify(old, hash: account.passwordHash) else {
+            let audit = AuditRecord(time: time, actor: principal.auditName, action: "account.password.change.failed", target: "account:\(account.username)",
+                                    purpose: "client \(client)", requestID: requestID)
+            if locked {
+                _ = try await store.appendAudit([audit])
+            } else {
+                let outcome = try await store.recordLoginFailure(accountID: id, rule: lockout, at: time) { _ in audit }
+                if outcome.lockedNow {
+                    try await store.deleteSessions(tokenHash: nil, accountID: id, audit: AuditRecord(
+                        time: time, actor: principal.auditName, action: "login.lockout", target: "account:\(account.username)", purpose: "client \(client)",
+                        requestID: requestID))
+                }
+            }
+            throw AccountChangeRefused("oldPassword", "the current password is wrong, or the account is locked")
+        }
+        _ = try await store.appendAudit([AuditRecord(time: time, actor: principal.auditName, action: "account.password.change.attempt",
+                                                     target: "account:\(account.username)", purpose: "client \(client)", requestID: requestID)])
         try await setPassword(&account, new, action: "account.password.change", actor: principal.auditName, requestID: requestID)
     }
 
     public func setStatus(of username: String, _ status: Account.Status, by principal: Principal, requestID: String? = nil) async throws {
         var account = try await self.account(username, for: principal)
+        try await requireCeiling(over: account, by: principal)
         account.status = status
         _ = try await store.saveAccount(account, audit: AuditRecord(time: now(), actor: principal.auditName, action: "account.\(status.rawValue == "active" ? "enable" : "disable")",
                                                                     target: "account:\(username)", requestID: requestID))
@@ -188,6 +216,15 @@ public final class AccountService: Sendable {
         account.lockedUntil = nil
         account = try await store.saveAccount(account, audit: AuditRecord(time: now(), actor: actor, action: action, target: "account:\(account.username)", requestID: requestID))
         try await store.deleteSessions(tokenHash: nil, accountID: account.id, audit: nil)
+    }
+
+    /// Setting an account's password, roles, status or tokens is acting as that account, so only
+    /// someone who holds everything it holds may do it (inside his territory: ``account(_:for:)``).
+    /// Otherwise a street administrator could reset a supervisor's password and sign in with
+    /// permissions he was never given.
+    private func requireCeiling(over account: Account, by principal: Principal) async throws {
+        let beyond = try await roles().permissions(of: account.roles).subtracting(principal.permissions)
+        if let first = beyond.sorted().first { throw AccessDenied.missingPermission(first) }
     }
 
     /// What an administrator may hand out: known roles, nothing he does not hold himself, inside
@@ -212,27 +249,35 @@ public final class AccountService: Sendable {
     /// repeated failures and throttles the client; every attempt is on the audit trail.
     public func login(username: String, password: String, client: String, requestID: String? = nil) async throws -> LoginGrant {
         let time = now()
-        if let wait = throttle.retryAfter(client: client, at: time) { throw LoginRefused.throttled(retryAfter: wait) }
+        // The client's slot is taken before bcrypt runs: concurrent guesses cannot all be evaluated
+        // before the first failure is counted. A success gives its slot back.
+        if let wait = throttle.reserve(client: client, at: time) { throw LoginRefused.throttled(retryAfter: wait) }
         let account = Account.isValidUsername(username) ? try await store.account(username: username) : nil
         let matches = await hasher.verify(password, hash: account?.passwordHash ?? decoyHash())
         guard let account, let id = account.id else {
-            throttle.recordFailure(client: client, at: time)
             _ = try await store.appendAudit([AuditRecord(time: time, actor: "anonymous", action: "login.failed", target: "account:?", purpose: "client \(client)", requestID: requestID)])
             throw LoginRefused.wrongCredentials
         }
+        let target = "account:\(account.username)"
         let locked = account.lockedUntil.map { $0 > time } ?? false
         guard matches, !locked, account.status == .active else {
-            throttle.recordFailure(client: client, at: time)
-            let failures = matches ? account.failedLogins : account.failedLogins + 1
-            let lock = !matches && failures >= Self.lockoutThreshold && !locked ? time.addingTimeInterval(Self.lockoutDuration) : account.lockedUntil
-            let action = locked ? "login.locked" : account.status != .active ? "login.disabled" : lock != account.lockedUntil ? "login.lockout" : "login.failed"
-            try await store.recordLogin(accountID: id, failedLogins: failures, lockedUntil: lock, audit: AuditRecord(
-                time: time, actor: account.username, action: action, target: "account:\(account.username)", purpose: "client \(client)", requestID: requestID))
+            if matches {
+                // The right password on a locked or disabled account: refused, not counted.
+                _ = try await store.appendAudit([AuditRecord(time: time, actor: account.username, action: locked ? "login.locked" : "login.disabled",
+                                                             target: target, purpose: "client \(client)", requestID: requestID)])
+            } else {
+                let disabled = account.status != .active
+                _ = try await store.recordLoginFailure(accountID: id, rule: lockout, at: time) { outcome in
+                    let action = outcome.lockedNow ? "login.lockout" : outcome.isLocked(at: time) ? "login.locked" : disabled ? "login.disabled" : "login.failed"
+                    return AuditRecord(time: time, actor: account.username, action: action, target: target, purpose: "client \(client)", requestID: requestID)
+                }
+            }
             throw LoginRefused.wrongCredentials
         }
+        throttle.forgive(client: client, at: time)
         if account.failedLogins > 0 || account.lockedUntil != nil {
             try await store.recordLogin(accountID: id, failedLogins: 0, lockedUntil: nil, audit: AuditRecord(
-                time: time, actor: account.username, action: "login.reset", target: "account:\(account.username)", requestID: requestID))
+                time: time, actor: account.username, action: "login.reset", target: target, requestID: requestID))
         }
         let token = SecretToken.generate()
         let session = Session(tokenHash: SecretToken.hash(token), accountID: id, csrfToken: SecretToken.generate(bytes: 24), createdAt: time,
@@ -294,6 +339,7 @@ public final class AccountService: Sendable {
                            by principal: Principal, requestID: String? = nil) async throws -> (secret: String, token: APIToken) {
         try principal.require(.tokenManage)
         let account = try await scopedAccount(username, for: principal)
+        try await requireCeiling(over: account, by: principal)
         guard !name.trimmingCharacters(in: .whitespaces).isEmpty else { throw AccountChangeRefused("name", "a token needs a name") }
         guard !permissions.isEmpty else { throw AccountChangeRefused("permissions", "a token needs at least one permission") }
         let held = try await roles().permissions(of: account.roles)
@@ -340,20 +386,28 @@ public final class LoginThrottle: Sendable {
         self.window = window
     }
 
-    /// Seconds to wait, nil when the client may try.
-    public func retryAfter(client: String, at time: Date) -> Int? {
+    /// Takes one attempt's slot for the client, counted as a failure until ``forgive(client:at:)``:
+    /// nil when the client may try, else the seconds to wait. Checking and counting are one step,
+    /// so attempts sent at once cannot all pass the check before any of them is counted.
+    public func reserve(client: String, at time: Date) -> Int? {
         failures.withLock { table in
             let recent = (table[client] ?? []).filter { time.timeIntervalSince($0) < window }
-            table[client] = recent.isEmpty ? nil : recent
-            guard recent.count >= limit, let oldest = recent.first else { return nil }
-            return max(1, Int((window - time.timeIntervalSince(oldest)).rounded(.up)))
+            if recent.count >= limit, let oldest = recent.first {
+                table[client] = recent
+                return max(1, Int((window - time.timeIntervalSince(oldest)).rounded(.up)))
+            }
+            if table.count > 100_000 { table.removeAll() }  // a flood of addresses must not grow memory without bound
+            table[client] = recent + [time]
+            return nil
         }
     }
 
-    public func recordFailure(client: String, at time: Date) {
+    /// A successful attempt gives its slot back.
+    public func forgive(client: String, at time: Date) {
         failures.withLock { table in
-            if table.count > 100_000 { table.removeAll() }  // a flood of addresses must not grow memory without bound
-            table[client, default: []].append(time)
+            guard var times = table[client], let i = times.lastIndex(of: time) else { return }
+            times.remove(at: i)
+            table[client] = times.isEmpty ? nil : times
         }
     }
 }

@@ -89,6 +89,15 @@ public struct Principal: Sendable, Hashable {
         }
     }
 
+    /// The account a report made by this principal belongs to: a signed-in account or one of its
+    /// tokens. Residents without an account and the console report as nobody.
+    public var reportingAccount: Int64? {
+        switch credential {
+        case .session, .token: accountID > 0 ? accountID : nil
+        case .console, .anonymous: nil
+        }
+    }
+
     public func may(_ permission: Permission) -> Bool { permissions.contains(permission) }
 
     public func require(_ permission: Permission) throws(AccessDenied) {
@@ -111,6 +120,8 @@ public enum AccessDenied: Error, Equatable, CustomStringConvertible {
     case outsideTerritory
     /// A write from a browser session without the session's CSRF token.
     case csrfTokenMissing
+    /// Something only the person himself may do, signed in (not with an API token).
+    case sessionRequired
 
     public var description: String {
         switch self {
@@ -118,6 +129,7 @@ public enum AccessDenied: Error, Equatable, CustomStringConvertible {
         case .missingPermission(let p): "the permission \(p.rawValue) is required"
         case .outsideTerritory: "not found"
         case .csrfTokenMissing: "the X-CSRF-Token header of this session is required"
+        case .sessionRequired: "only a signed-in session may do this, not an API token"
         }
     }
 }

@@ -105,8 +105,12 @@ public struct Case: Sendable, Hashable, Codable {
     /// The standard address matched (or given).
     public var addressCode: String?
     public var gridCode: RegionCode
-    /// The account that reported (or `anonymous` for a citizen without one).
+    /// The reporter's name as shown on the timeline (the account's user name, `anonymous` for a
+    /// resident without one). Never used to decide anything: names can be chosen, ids cannot.
     public var reporter: String
+    /// The account that reported; nil for residents without an account, the console, devices and
+    /// history imports. "My reports", a resident's rating and idempotency go by this id.
+    public var reporterAccount: Int64?
     /// The reporter's phone for call-backs, sealed (personal data).
     public var reporterContact: String?
     /// SHA-256 of the tracking code given to the reporter (the code itself is never stored).
@@ -187,6 +191,12 @@ public struct Case: Sendable, Hashable, Codable {
         possibleDuplicates = []
         version = 1
     }
+
+    /// Whose report this is, as the stores index it: `account:<id>`, or `public` for every report
+    /// that belongs to no account.
+    public var reporterKey: String { Self.reporterKey(account: reporterAccount) }
+
+    public static func reporterKey(account: Int64?) -> String { account.map { "account:\($0)" } ?? "public" }
 
     /// The deadline of the step now running, if any.
     public var runningDue: Date? { status.runningStep.flatMap { due[$0] } }

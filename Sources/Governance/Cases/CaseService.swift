@@ -131,6 +131,7 @@ public final class CaseService: Sendable {
         var draft = Case(source: intake.source, classCode: intake.classCode, urgency: intake.urgency, description: description, location: place.location,
                          addressText: intake.addressText?.trimmingWhitespace.nilIfEmpty, addressCode: place.addressCode, gridCode: place.grid,
                          reporter: principal.username, reportedAt: time)
+        draft.reporterAccount = principal.reportingAccount
         if let phone = intake.contactPhone?.trimmingWhitespace.nilIfEmpty {
             do {
                 draft.reporterContact = vault.seal(try PhoneNumber(phone).digits, field: Self.contactField)
@@ -330,7 +331,7 @@ public final class CaseService: Sendable {
             }
         case .evaluate:
             // The reporter rates; the hotline operator records a call-back's rating.
-            if c.reporter != principal.username && !principal.may(.caseRegister) {
+            if !isOwnReport(c, principal) && !principal.may(.caseRegister) {
                 throw AccessDenied.missingPermission(.caseRegister)
             }
         default:
@@ -340,11 +341,17 @@ public final class CaseService: Sendable {
 
     /// Whether the principal may see the case: in their territory, their department's, or their own report.
     public func mayRead(_ c: Case, _ principal: Principal) -> Bool {
-        // Reporters see their own reports; the console and anonymous residents are not "reporters" here.
-        if c.reporter == principal.username, principal.credential == .session || principal.credential.isToken { return true }
+        if isOwnReport(c, principal) { return true }
         guard principal.may(.caseRead) else { return false }
         if let department = principal.department { return c.involves(department: department) }
         return principal.territory.contains(c.gridCode)
+    }
+
+    /// Reporters see and rate their own reports, matched by account id: a report without an
+    /// account (a resident's, the console's, a device's) is nobody's own.
+    func isOwnReport(_ c: Case, _ principal: Principal) -> Bool {
+        guard let mine = principal.reportingAccount else { return false }
+        return c.reporterAccount == mine
     }
 
     public func `case`(_ number: String, for principal: Principal) async throws -> Case {
@@ -374,8 +381,9 @@ public final class CaseService: Sendable {
     func scoped(_ query: CaseQuery, for principal: Principal) throws -> CaseQuery {
         var q = query
         guard principal.may(.caseRead) else {
-            // Without case.read: one's own reports only.
-            q.reporter = principal.username
+            // Without case.read: one's own reports only (none without an account).
+            guard let mine = principal.reportingAccount else { throw AccessDenied.missingPermission(.caseRead) }
+            q.reporterAccount = mine
             return q
         }
         if let department = principal.department {

@@ -1,0 +1,123 @@
+import DemoData
+import Foundation
+import GeoKit
+import Governance
+import Hummingbird
+import HummingbirdTesting
+import Server
+import Testing
+
+/// The access holes found by trying the server as an attacker and as a careless administrator
+/// would (issue 15): each test failed on the code before the fix.
+@Suite("Trust: reporters by id, the grant ceiling, password changes")
+struct TrustTests {
+    static func headers(_ login: AuthorizationMatrixTests.Login) -> HTTPFields {
+        [.cookie: login.cookie, .init("X-CSRF-Token")!: login.csrf, .contentType: "application/json"]
+    }
+
+    @Test("reports belong to account ids: no account may take a name the system uses, and one called anonymous reads no resident's report")
+    func reportsBelongToAccountIDs() async throws {
+        let f = try await AuthorizationMatrixTests.fixture()
+        let cases = f.services.cases
+        for name in ["anonymous", "Anonymous", "supervision", "erasure"] {
+            await #expect(throws: AccountChangeRefused.self) {
+                _ = try await f.services.accounts.createAccount(.init(username: name, displayName: "x", roles: [Role.citizen.id], territory: f.inside,
+                                                                      password: "Some-pass-2026"), by: .console("trust"))
+            }
+        }
+        // A resident's report, and a signed-in account that happens to carry the resident's name
+        // (made before the rule, or by a store edited by hand): the name gives it nothing.
+        let resident = try await cases.publicReport(CaseIntake(source: .citizen, description: "路灯不亮", location: f.point(.inside), contactPhone: "13812345678"))
+        let namedAnonymous = Principal(accountID: 987_654, username: "anonymous", roles: [Role.citizen.id], permissions: Role.citizen.permissions,
+                                       territory: TerritoryScope(f.inside), credential: .session)
+        await #expect(throws: AccessDenied.outsideTerritory) { _ = try await cases.case(resident.case.number, for: namedAnonymous) }
+        await #expect(throws: AccessDenied.outsideTerritory) { _ = try await cases.timeline(resident.case.number, for: namedAnonymous) }
+        #expect(try await cases.list(CaseQuery(), for: namedAnonymous).isEmpty)
+        #expect(resident.case.reporterAccount == nil)
+
+        // A signed-in resident's own report is his by id: he reads it and finds it under "mine".
+        let app = Application(router: buildRouter(services: f.services))
+        try await app.test(.router) { client in
+            let citizen = Self.headers(try await AuthorizationMatrixTests.login(client, "s-citizen"))
+            let p = f.point(.inside)
+            let (status, created) = try await CaseAPITests.post(client, "/api/v1/cases", citizen,
+                #"{"source": "citizen", "description": "井盖缺失", "location": {"longitude": \#(p.longitude), "latitude": \#(p.latitude)}}"#)
+            #expect(status == .created)
+            let number = try #require(created["case"]?.objectValue?["number"]?.stringValue)
+            try await client.execute(uri: "/api/v1/cases?reporter=me", method: .get, headers: citizen) { response in
+                let mine = try json(response)["items"]?.arrayValue?.compactMap { $0.objectValue?["number"]?.stringValue } ?? []
+                #expect(mine.contains(number) && !mine.contains(resident.case.number))
+            }
+        }
+        let stored = try #require(try await f.services.store.storedCase(number: resident.case.number))
+        #expect(stored.reporterAccount == nil && stored.reporter == "anonymous")
+    }
+
+    @Test("an administrator cannot reset the password, change the roles or status, or issue a token of an account that holds more than he does")
+    func grantCeiling() async throws {
+        let f = try await AuthorizationMatrixTests.fixture()
+        let app = Application(router: buildRouter(services: f.services))
+        // Each manager of accounts, and an account in his territory holding what he lacks.
+        let cases: [(actor: String, targetRoles: [String])] = [
+            ("s-street-admin", [Role.gridWorker.id]),       // case.report, case.inspect, attachment.upload
+            ("s-street-admin", [Role.supervisor.id]),
+            ("s-district-admin", [Role.auditor.id]),        // audit.read
+        ]
+        try await app.test(.router) { client in
+            for (actor, targetRoles) in cases {
+                let target = "strong-\(targetRoles[0])-\(UUID().uuidString.prefix(6))".lowercased()
+                _ = try await f.services.accounts.createAccount(.init(username: target, displayName: "强账号", roles: targetRoles, territory: f.inside,
+                                                                      password: TestAccounts.password), by: .console("trust"))
+                let headers = Self.headers(try await AuthorizationMatrixTests.login(client, actor))
+                let attempts: [(HTTPRequest.Method, String, String)] = [
+                    (.put, "/api/v1/accounts/\(target)/password", #"{"password": "Taken-over-2026"}"#),
+                    (.put, "/api/v1/accounts/\(target)/roles", #"{"roles": ["analyst"]}"#),
+                    (.put, "/api/v1/accounts/\(target)/status", #"{"status": "disabled"}"#),
+                    (.post, "/api/v1/tokens", #"{"account": "\#(target)", "name": "takeover", "permissions": ["territory.read"], "days": 1}"#),
+                ]
+                for (method, uri, body) in attempts {
+                    try await client.execute(uri: uri, method: method, headers: headers, body: ByteBuffer(string: body)) { response in
+                        #expect(response.status == .forbidden, "\(actor) \(method) \(uri) on \(targetRoles): \(response.status)")
+                    }
+                }
+                // Nothing changed: the target still signs in with his own password and roles.
+                let login = try await AuthorizationMatrixTests.login(client, target)
+                let roles = try await client.execute(uri: "/api/v1/session", method: .get, headers: Self.headers(login)) { response in
+                    try json(response)["roles"]?.arrayValue?.compactMap(\.stringValue)
+                }
+                #expect(roles == targetRoles)
+                #expect(try await f.services.store.tokens().allSatisfy { $0.name != "takeover" })
+            }
+        }
+    }
+
+    @Test("only a signed-in session changes a password; wrong old passwords count toward the lockout; every attempt is audited")
+    func passwordChange() async throws {
+        let (app, services, f) = try await SessionSecurityTests.app()
+        let name = "pw-\(UUID().uuidString.prefix(8))".lowercased()
+        _ = try await services.accounts.createAccount(.init(username: name, displayName: "改密", roles: [Role.analyst.id], territory: f.inside,
+                                                            password: TestAccounts.password), by: .console("trust"))
+        let (token, _) = try await services.accounts.issueToken(for: name, name: "reader", permissions: [.territoryRead], lifetime: 600, by: .console("trust"))
+        try await app.test(.router) { client in
+            let change = { (old: String) in ByteBuffer(string: #"{"oldPassword": "\#(old)", "newPassword": "Changed-pass-2026"}"#) }
+            // With an API token, even the right old password changes nothing.
+            try await client.execute(uri: "/api/v1/session/password", method: .put, headers: [.authorization: "Bearer \(token)", .contentType: "application/json"],
+                                     body: change(TestAccounts.password)) { #expect($0.status == .forbidden) }
+            let headers = Self.headers(try await AuthorizationMatrixTests.login(client, name))
+            for i in 0..<5 {
+                try await client.execute(uri: "/api/v1/session/password", method: .put, headers: headers, body: change("Wrong-old-\(i)")) { response in
+                    #expect(response.status == .badRequest || response.status == .unprocessableContent, "\(response.status)")
+                }
+            }
+            // The fifth wrong guess locked the account and ended its sessions.
+            try await client.execute(uri: "/api/v1/session", method: .get, headers: headers) { #expect($0.status == .unauthorized) }
+            try await client.execute(uri: "/api/v1/session", method: .post, headers: [.contentType: "application/json"], body: SessionSecurityTests.loginBody(name)) {
+                #expect($0.status == .unauthorized)
+            }
+        }
+        let trail = try await services.store.auditEntries(matching: AuditQuery(target: "account:\(name)", limit: 50)).map(\.record.action)
+        #expect(trail.filter { $0 == "account.password.change.failed" }.count == 5)
+        #expect(trail.contains("login.lockout") && !trail.contains("account.password.change"))
+        await #expect(throws: LoginRefused.wrongCredentials) { _ = try await services.accounts.login(username: name, password: TestAccounts.password, client: "x") }
+    }
+}
