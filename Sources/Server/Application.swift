@@ -20,10 +20,12 @@ public struct ServerConfiguration: Sendable {
     public var instance: String
     /// How often supervision looks for cases whose time is running out.
     public var supervisionInterval: Duration
+    /// Reverse proxies whose `Forwarded` / `X-Forwarded-For` name the client (none: the peer is the client).
+    public var trustedProxies: TrustedProxies
 
     public init(host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = false, publicWritesPerHour: Int = 60, tiles: TileSource? = nil,
                 liveStreamLifetime: Duration = .seconds(600), instance: String = ServerConfiguration.newInstanceName(),
-                supervisionInterval: Duration = .seconds(60)) {
+                supervisionInterval: Duration = .seconds(60), trustedProxies: TrustedProxies = .none) {
         self.host = host
         self.port = port
         self.secureCookies = secureCookies
@@ -32,6 +34,7 @@ public struct ServerConfiguration: Sendable {
         self.liveStreamLifetime = liveStreamLifetime
         self.instance = instance
         self.supervisionInterval = supervisionInterval
+        self.trustedProxies = trustedProxies
     }
 
     /// Host name, process ID and a random suffix: unique among instances, readable in a lease table.
@@ -76,6 +79,7 @@ public struct CityBrainServices: Sendable {
 public func buildRouter(services: CityBrainServices, configuration: ServerConfiguration = .init(), policies: RoutePolicies = RoutePolicies(),
                         logger: Logger = Logger(label: "citybrain")) -> Router<AppRequestContext> {
     let router = Router(context: AppRequestContext.self)
+    router.add(middleware: ClientAddressMiddleware(proxies: configuration.trustedProxies))
     router.add(middleware: RequestIDMiddleware(strictTransport: configuration.secureCookies))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: CompressionMiddleware())

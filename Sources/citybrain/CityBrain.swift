@@ -83,6 +83,19 @@ struct ListenOptions: ParsableArguments {
     @Option(name: .long, help: "Seconds a live-update stream stays open before the browser reconnects; below the idle timeout of any proxy in front (env CITYBRAIN_LIVE_STREAM_LIFETIME).")
     var liveStreamLifetime: Int64 = Int64(ProcessInfo.processInfo.environment["CITYBRAIN_LIVE_STREAM_LIFETIME"] ?? "") ?? 600
 
+    @Option(name: .customLong("trusted-proxy"), parsing: .upToNextOption,
+            help: "Reverse proxies (addresses or CIDR networks) whose Forwarded / X-Forwarded-For headers name the client; without one those headers are ignored (env CITYBRAIN_TRUSTED_PROXIES, comma-separated).")
+    var trustedProxyOption: [String] = []
+
+    func trustedProxies() throws -> TrustedProxies {
+        let entries = trustedProxyOption.isEmpty ? (ProcessInfo.processInfo.environment["CITYBRAIN_TRUSTED_PROXIES"].map { [$0] } ?? []) : trustedProxyOption
+        do {
+            return try TrustedProxies(entries)
+        } catch {
+            throw ValidationError(error.description)
+        }
+    }
+
     func tileSource() throws -> TileSource? {
         guard let tiles, !tiles.isEmpty else { return nil }
         do {

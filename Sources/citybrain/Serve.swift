@@ -37,7 +37,8 @@ func serve(_ services: CityBrainServices, listen: ListenOptions, logger: Logger)
         }
     }
     let configuration = ServerConfiguration(host: listen.host, port: listen.port, secureCookies: listen.secureCookies, tiles: try listen.tileSource(),
-                                            liveStreamLifetime: .seconds(listen.liveStreamLifetime), supervisionInterval: .seconds(listen.supervisionInterval))
+                                            liveStreamLifetime: .seconds(listen.liveStreamLifetime), supervisionInterval: .seconds(listen.supervisionInterval),
+                                            trustedProxies: try listen.trustedProxies())
     var background: [any Service] = []
     if let postgres = services.store as? PostgresStore {
         background.append(CaseNoticeRelay(store: postgres, hub: services.cases.notices, instance: configuration.instance, logger: logger))
