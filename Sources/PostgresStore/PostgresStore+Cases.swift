@@ -27,11 +27,9 @@ extension PostgresStore: CaseStore {
     // MARK: dictionaries
 
     public func storedCaseClasses() async throws -> [CaseClass] {
-        var classes: [CaseClass] = []
-        for try await body in try await client.query("SELECT body FROM case_class ORDER BY code", logger: logger).decode(String.self) {
-            classes.append(try CaseCoding.decoder.decode(CaseClass.self, from: Data(body.utf8)))
-        }
-        return classes
+        var rows: [(String, String)] = []
+        for try await row in try await client.query("SELECT code, body FROM case_class ORDER BY code", logger: logger).decode((String, String).self) { rows.append(row) }
+        return unreadableRows.decode("case_class", rows, key: \.0) { try CaseCoding.decoder.decode(CaseClass.self, from: Data($0.1.utf8)) }
     }
 
     public func saveCaseClass(_ caseClass: CaseClass, audit: AuditRecord) async throws {
@@ -45,15 +43,11 @@ extension PostgresStore: CaseStore {
     }
 
     public func storedCalendarDays() async throws -> [CalendarDay] {
-        var days: [CalendarDay] = []
-        for try await (text, kind, name) in try await client.query("SELECT day, kind, name FROM calendar_day ORDER BY day",
-                                                                   logger: logger).decode((String, String, String).self) {
-            guard let day = CivilDay(iso: text), let k = CalendarDay.Kind(rawValue: kind) else {
-                throw UnreadableCaseRow(description: "calendar_day holds an unreadable row: \(text) \(kind)")
-            }
-            days.append(CalendarDay(day: day, kind: k, name: name))
+        var rows: [(String, String, String)] = []
+        for try await row in try await client.query("SELECT day, kind, name FROM calendar_day ORDER BY day", logger: logger).decode((String, String, String).self) {
+            rows.append(row)
         }
-        return days
+        return unreadableRows.decode("calendar_day", rows, key: \.0) { try CalendarDay.stored(day: $0.0, kind: $0.1, name: $0.2) }
     }
 
     public func saveCalendarDay(_ day: CalendarDay, audit: AuditRecord) async throws {
@@ -67,12 +61,10 @@ extension PostgresStore: CaseStore {
     }
 
     public func departments() async throws -> [Department] {
-        var departments: [Department] = []
-        for try await (code, name, territory, active) in try await client.query("SELECT code, name, territory, active FROM department ORDER BY code",
-                                                                                logger: logger).decode((String, String, String?, Bool).self) {
-            departments.append(Department(code: code, name: name, territory: try territory.map { try RegionCode($0) }, active: active))
-        }
-        return departments
+        var rows: [(String, String, String?, Bool)] = []
+        for try await row in try await client.query("SELECT code, name, territory, active FROM department ORDER BY code",
+                                                    logger: logger).decode((String, String, String?, Bool).self) { rows.append(row) }
+        return unreadableRows.decode("department", rows, key: \.0) { Department(code: $0.0, name: $0.1, territory: try $0.2.map { try RegionCode($0) }, active: $0.3) }
     }
 
     public func saveDepartment(_ department: Department, audit: AuditRecord) async throws {
@@ -87,13 +79,13 @@ extension PostgresStore: CaseStore {
     }
 
     public func dispatchRoutes() async throws -> [DispatchRoute] {
-        var routes: [DispatchRoute] = []
-        for try await (pattern, territory, department) in try await client.query("""
+        var rows: [(String, String, String)] = []
+        for try await row in try await client.query("""
             SELECT class_pattern, territory, department FROM dispatch_route ORDER BY territory, class_pattern
-            """, logger: logger).decode((String, String, String).self) {
-            routes.append(DispatchRoute(classPattern: pattern, territory: try RegionCode(territory), department: department))
+            """, logger: logger).decode((String, String, String).self) { rows.append(row) }
+        return unreadableRows.decode("dispatch_route", rows, key: { $0.0 + "@" + $0.1 }) {
+            DispatchRoute(classPattern: $0.0, territory: try RegionCode($0.1), department: $0.2)
         }
-        return routes
     }
 
     public func saveDispatchRoutes(_ routes: [DispatchRoute], audit: AuditRecord) async throws {

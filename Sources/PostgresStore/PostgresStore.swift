@@ -21,6 +21,7 @@ public final class PostgresStore: Sendable {
     let transferReads = Mutex<[TransferTable: (first: String, next: String)]>([:])
     /// The schema the tables live in (nil: the database's default search path).
     public let schema: String?
+    public let unreadableRows = UnreadableRows()
 
     public struct InvalidURL: Error, CustomStringConvertible {
         public var description: String

@@ -7,9 +7,8 @@ extension SQLiteStore {
     // MARK: dictionaries
 
     public func storedCaseClasses() async throws -> [CaseClass] {
-        try await database.read { db in
-            try String.fetchAll(db, sql: "SELECT body FROM case_class ORDER BY code").map { try CaseCoding.decoder.decode(CaseClass.self, from: Data($0.utf8)) }
-        }
+        let rows = try await database.read { db in try Row.fetchAll(db, sql: "SELECT code, body FROM case_class ORDER BY code").map { ($0[0] as String, $0[1] as String) } }
+        return unreadableRows.decode("case_class", rows, key: \.0) { try CaseCoding.decoder.decode(CaseClass.self, from: Data($0.1.utf8)) }
     }
 
     public func saveCaseClass(_ caseClass: CaseClass, audit: AuditRecord) async throws {
@@ -22,16 +21,10 @@ extension SQLiteStore {
     }
 
     public func storedCalendarDays() async throws -> [CalendarDay] {
-        try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM calendar_day ORDER BY day").map { row in
-                let text: String = row["day"]
-                let kind: String = row["kind"]
-                guard let day = CivilDay(iso: text), let k = CalendarDay.Kind(rawValue: kind) else {
-                    throw DatabaseError(message: "calendar_day holds an unreadable row: \(text) \(kind)")
-                }
-                return CalendarDay(day: day, kind: k, name: row["name"])
-            }
+        let rows = try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT day, kind, name FROM calendar_day ORDER BY day").map { ($0[0] as String, $0[1] as String, $0[2] as String) }
         }
+        return unreadableRows.decode("calendar_day", rows, key: \.0) { try CalendarDay.stored(day: $0.0, kind: $0.1, name: $0.2) }
     }
 
     public func saveCalendarDay(_ day: CalendarDay, audit: AuditRecord) async throws {
@@ -43,12 +36,12 @@ extension SQLiteStore {
     }
 
     public func departments() async throws -> [Department] {
-        try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM department ORDER BY code").map { row in
-                let territory: String? = row["territory"]
-                return Department(code: row["code"], name: row["name"], territory: try territory.map { try RegionCode($0) }, active: row["active"])
+        let rows = try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT code, name, territory, active FROM department ORDER BY code").map {
+                ($0[0] as String, $0[1] as String, $0[2] as String?, $0[3] as Bool)
             }
         }
+        return unreadableRows.decode("department", rows, key: \.0) { Department(code: $0.0, name: $0.1, territory: try $0.2.map { try RegionCode($0) }, active: $0.3) }
     }
 
     public func saveDepartment(_ department: Department, audit: AuditRecord) async throws {
@@ -62,10 +55,13 @@ extension SQLiteStore {
     }
 
     public func dispatchRoutes() async throws -> [DispatchRoute] {
-        try await database.read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM dispatch_route ORDER BY territory, class_pattern").map { row in
-                DispatchRoute(classPattern: row["class_pattern"], territory: try RegionCode(row["territory"] as String), department: row["department"])
+        let rows = try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT class_pattern, territory, department FROM dispatch_route ORDER BY territory, class_pattern").map {
+                ($0[0] as String, $0[1] as String, $0[2] as String)
             }
+        }
+        return unreadableRows.decode("dispatch_route", rows, key: { $0.0 + "@" + $0.1 }) {
+            DispatchRoute(classPattern: $0.0, territory: try RegionCode($0.1), department: $0.2)
         }
     }
 

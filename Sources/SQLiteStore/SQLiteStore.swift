@@ -10,6 +10,7 @@ import Governance
 public final class SQLiteStore: CityBrainStore {
     let database: any DatabaseWriter
     public let path: String
+    public let unreadableRows = UnreadableRows()
 
     /// Opens (creating if needed) the database file. Call ``migrate()`` before use.
     public init(path: String) throws {

@@ -98,8 +98,11 @@ public func buildRouter(services: CityBrainServices, configuration: ServerConfig
         } catch {
             throw Problem(.serviceUnavailable, kind: "not-ready", title: "Not ready", detail: "the store does not answer: \(error)")
         }
-        struct Readiness: Encodable { var status: String; var regions: Int }
-        return try JSONResponse.make(Readiness(status: "ready", regions: services.regions.territory().regions.count))
+        // Degraded: serving, but some stored rows could not be read and are left out until repaired.
+        struct Readiness: Encodable { var status: String; var regions: Int; var unreadableRows: [UnreadableRow] }
+        let unreadable = services.store.unreadableRows.all
+        return try JSONResponse.make(Readiness(status: unreadable.isEmpty ? "ready" : "degraded", regions: services.regions.territory().regions.count,
+                                               unreadableRows: unreadable))
     }
     let api = PolicedRoutes(router.group("api/v1"), prefix: "api/v1", policies: policies)
     api.get("openapi.json", .open) { _, _ in

@@ -493,8 +493,8 @@ struct CaseController {
             }
         } else if q["from"] != nil || q["to"] != nil {
             let f = q["from"].flatMap { CivilDay(iso: String($0)) }, t = q["to"].flatMap { CivilDay(iso: String($0)) }
-            if f == nil { errors.append(.init(field: "from", reason: "a date YYYY-MM-DD")) }
-            if t == nil { errors.append(.init(field: "to", reason: "a date YYYY-MM-DD (inclusive)")) }
+            if f == nil { errors.append(.init(field: "from", reason: "a date YYYY-MM-DD from 1900 to 2199")) }
+            if t == nil { errors.append(.init(field: "to", reason: "a date YYYY-MM-DD from 1900 to 2199 (inclusive)")) }
             if let f, let t {
                 if t < f || t.daysSinceEpoch - f.daysSinceEpoch > 3660 {
                     errors.append(.init(field: "to", reason: "on or after from, at most ten years later"))
@@ -628,7 +628,7 @@ struct CaseController {
     @Sendable func saveCalendarDay(request: Request, context: AppRequestContext) async throws -> Response {
         let principal = try context.requirePrincipal()
         let text = try context.parameters.require("day")
-        guard let day = CivilDay(iso: text) else { throw Problem.invalid([.init(field: "day", reason: "a date YYYY-MM-DD")]) }
+        guard let day = CivilDay(iso: text) else { throw Problem.invalid([.init(field: "day", reason: "a date YYYY-MM-DD from 1900 to 2199")]) }
         let input = try await decodeJSONBody(DayBody.self, request: request, context: context)
         try await cases.saveCalendarDay(CalendarDay(day: day, kind: input.kind, name: input.name.trimmingWhitespace), by: principal)
         return try JSONResponse.make(["day": day.description])

@@ -7,13 +7,14 @@ import Testing
 /// atomic multi-case changes, timelines, filters, and the loop's dictionaries.
 extension StoreBehaviour {
     /// Fresh, migrated stores that also hold cases.
-    public typealias CaseFactory = @Sendable () async throws -> any TerritoryStore & CaseStore
+    public typealias CaseFactory = @Sendable () async throws -> any TerritoryStore & CaseStore & ReadHealthStore
 
     public static let caseChecks: [(name: String, check: @Sendable (CaseFactory) async throws -> Void)] = [
         ("cases are numbered per district and day, and an idempotency key stores a case once", caseNumbering),
         ("a case change based on an old version is refused and writes nothing", caseVersions),
         ("case lists, map markers and breakdowns filter by status, class, territory, department, source, overdue and time", caseFilters),
         ("classes, calendar days, departments and routes round-trip", caseDictionaries),
+        ("dictionary rows round-trip across the supported dates and whatever text a person may type", dictionaryRoundTrip),
     ] + moreCaseChecks
 
     static let grid = try! RegionCode("33011000100101")

@@ -43,6 +43,9 @@ func serve(_ services: CityBrainServices, listen: ListenOptions, logger: Logger)
     if let postgres = services.store as? PostgresStore {
         background.append(CaseNoticeRelay(store: postgres, hub: services.cases.notices, instance: configuration.instance, logger: logger))
     }
+    for row in services.store.unreadableRows.all {
+        logger.error("unreadable row left out; serving the rest (degraded on /readyz)", metadata: ["table": "\(row.table)", "key": "\(row.key)", "reason": "\(row.reason)"])
+    }
     let app = buildApplication(services: services, configuration: configuration, logger: logger, backgroundServices: background)
     logger.info("CityBrain listening on http://\(listen.host):\(listen.port)/ (API under /api/v1, OpenAPI at /api/v1/openapi.json)")
     try await app.runService()

@@ -121,3 +121,48 @@ struct TrustTests {
         await #expect(throws: LoginRefused.wrongCredentials) { _ = try await services.accounts.login(username: name, password: TestAccounts.password, client: "x") }
     }
 }
+
+@Suite("Nothing stored that cannot be read back")
+struct ReadBackTests {
+    @Test("a day outside the supported years, text no store keeps, and bodies that are not JSON are refused with the field named")
+    func writesValidateAsReadersRead() async throws {
+        let f = try await AuthorizationMatrixTests.fixture()
+        let app = Application(router: buildRouter(services: f.services))
+        try await app.test(.router) { client in
+            let admin = TrustTests.headers(try await AuthorizationMatrixTests.login(client, "s-district-admin"))
+            for day in ["0361-01-01", "1899-12-31", "2200-01-01", "+026-01-01", "2026-13-01"] {
+                let field = try await client.execute(uri: "/api/v1/calendar/\(day)", method: .put, headers: admin,
+                                                     body: ByteBuffer(string: #"{"kind": "holiday", "name": "古代"}"#)) { response in
+                    #expect(response.status == .badRequest, "\(day): \(response.status)")
+                    return try json(response)["errors"]?.arrayValue?.first?.objectValue?["field"]?.stringValue
+                }
+                #expect(field == "day")
+            }
+            let nul = try await client.execute(uri: "/api/v1/calendar/2027-10-01", method: .put, headers: admin,
+                                               body: ByteBuffer(string: #"{"kind": "holiday", "name": "国庆\u0000节"}"#)) { response in
+                #expect(response.status == .badRequest)
+                return try json(response)["errors"]?.arrayValue?.first?.objectValue?["field"]?.stringValue
+            }
+            #expect(nul == "name")
+            let nested = try await client.execute(uri: "/api/v1/dispatch-routes", method: .put, headers: admin,
+                                                  body: ByteBuffer(string: #"{"routes": [{"classPattern": "*", "territory": "330110", "department": "x\u0007"}]}"#)) { response in
+                #expect(response.status == .badRequest)
+                return try json(response)["errors"]?.arrayValue?.first?.objectValue?["field"]?.stringValue
+            }
+            #expect(nested == "routes[0].department")
+            // A cross-site form can send text/plain without asking first; JSON routes refuse it.
+            var plain = admin
+            plain[.contentType] = "text/plain"
+            try await client.execute(uri: "/api/v1/calendar/2027-10-01", method: .put, headers: plain,
+                                     body: ByteBuffer(string: #"{"kind": "holiday", "name": "国庆节"}"#)) { #expect($0.status == .unsupportedMediaType) }
+            try await client.execute(uri: "/api/v1/session", method: .post, headers: [.contentType: "text/plain"],
+                                     body: SessionSecurityTests.loginBody("s-analyst")) { #expect($0.status == .unsupportedMediaType) }
+            // Emoji and the longest name are fine, and read back as written.
+            let name = "国庆节🎆" + String(repeating: "节", count: 94)
+            try await client.execute(uri: "/api/v1/calendar/2199-10-01", method: .put, headers: admin,
+                                     body: ByteBuffer(string: #"{"kind": "holiday", "name": "\#(name)"}"#)) { #expect($0.status == .ok) }
+            let days = try await client.execute(uri: "/api/v1/calendar", method: .get, headers: admin) { try json($0)["days"]?.arrayValue ?? [] }
+            #expect(days.contains { $0.objectValue?["day"]?.stringValue == "2199-10-01" && $0.objectValue?["name"]?.stringValue == name })
+        }
+    }
+}

@@ -440,7 +440,11 @@ public final class CaseService: Sendable {
 
     public func saveCalendarDay(_ day: CalendarDay, by principal: Principal) async throws {
         try principal.require(.caseConfigure)
+        guard day.day.isSupported else {
+            throw CaseRefused(field: "day", reason: "a date from \(CivilDay.supportedYears.lowerBound) to \(CivilDay.supportedYears.upperBound)")
+        }
         guard !day.name.trimmingWhitespace.isEmpty else { throw CaseRefused(field: "name", reason: "name the day (国庆节, 调休上班 …)") }
+        if let problem = StoredText.problem(day.name, maxLength: 100) { throw CaseRefused(field: "name", reason: problem) }
         try await store.saveCalendarDay(day, audit: AuditRecord(actor: principal.auditName, action: "calendar.save", target: "day:" + day.day.description))
         try await load()
     }
@@ -449,6 +453,7 @@ public final class CaseService: Sendable {
         try principal.require(.caseConfigure)
         guard Department.isValidCode(department.code) else { throw CaseRefused(field: "code", reason: "lower-case letters, digits and hyphens, 2–40 characters") }
         guard !department.name.trimmingWhitespace.isEmpty else { throw CaseRefused(field: "name", reason: "is required") }
+        if let problem = StoredText.problem(department.name, maxLength: 200) { throw CaseRefused(field: "name", reason: problem) }
         if let t = department.territory, regions.territory().region(t) == nil { throw CaseRefused(field: "territory", reason: "no region \(t)") }
         try await store.saveDepartment(department, audit: AuditRecord(actor: principal.auditName, action: "department.save", target: "department:" + department.code))
         try await load()

@@ -28,13 +28,21 @@ public struct CivilDay: Hashable, Comparable, Sendable, CustomStringConvertible,
         guard components == (year, month, day) else { return nil }
     }
 
-    /// `2026-10-01`.
+    /// The years a date given by a person or a file may have: every date read from text must lie
+    /// in them, so nothing is stored that its reader would refuse (a day in the year 361 was once
+    /// accepted, stored as `361-01-01`, and then stopped the server from starting).
+    public static let supportedYears = 1900...2199
+
+    /// `2026-10-01`, in ``supportedYears``.
     public init?(iso text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
         guard parts.count == 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
-              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]) else { return nil }
+              parts.allSatisfy({ $0.utf8.allSatisfy { $0 >= 48 && $0 <= 57 } }),
+              let y = Int(parts[0]), let m = Int(parts[1]), let d = Int(parts[2]), Self.supportedYears.contains(y) else { return nil }
         self.init(year: y, month: m, day: d)
     }
+
+    public var isSupported: Bool { Self.supportedYears.contains(components.year) }
 
     public var components: (year: Int, month: Int, day: Int) {
         let z = daysSinceEpoch + 719_468
@@ -59,7 +67,8 @@ public struct CivilDay: Hashable, Comparable, Sendable, CustomStringConvertible,
     /// The first day of `2026-11` (a month as people write it), nil for anything else.
     public init?(month text: String) {
         let parts = text.split(separator: "-", omittingEmptySubsequences: false)
-        guard parts.count == 2, parts[0].count == 4, (1...2).contains(parts[1].count), let y = Int(parts[0]), let m = Int(parts[1]) else { return nil }
+        guard parts.count == 2, parts[0].count == 4, (1...2).contains(parts[1].count), let y = Int(parts[0]), let m = Int(parts[1]),
+              Self.supportedYears.contains(y) else { return nil }
         self.init(year: y, month: m, day: 1)
     }
 
@@ -76,7 +85,8 @@ public struct CivilDay: Hashable, Comparable, Sendable, CustomStringConvertible,
 
     public var description: String {
         let c = components
-        return String(c.year) + "-" + (c.month < 10 ? "0" : "") + String(c.month) + "-" + (c.day < 10 ? "0" : "") + String(c.day)
+        let year = String(c.year)
+        return String(repeating: "0", count: max(0, 4 - year.count)) + year + "-" + (c.month < 10 ? "0" : "") + String(c.month) + "-" + (c.day < 10 ? "0" : "") + String(c.day)
     }
 
     public static func < (l: CivilDay, r: CivilDay) -> Bool { l.daysSinceEpoch < r.daysSinceEpoch }

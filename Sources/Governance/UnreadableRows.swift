@@ -1,0 +1,71 @@
+import Foundation
+import Synchronization
+
+/// A stored row its reader could not make sense of (written by an older version, by hand, or
+/// through a hole in validation since closed). One such row must not stop the server: the reader
+/// skips it, records it here, and everything else is served; `/readyz` reports the server as
+/// degraded, and the log names each row, until the row is repaired.
+public struct UnreadableRow: Sendable, Hashable, Codable, CustomStringConvertible {
+    public var table: String
+    /// The row's key as stored.
+    public var key: String
+    public var reason: String
+
+    public init(table: String, key: String, reason: String) {
+        self.table = table
+        self.key = key
+        self.reason = reason
+    }
+
+    public var description: String { "\(table) \(key): \(reason)" }
+}
+
+/// The unreadable rows a store met in its last read of each table.
+public final class UnreadableRows: Sendable {
+    private let rows = Mutex<[String: [UnreadableRow]]>([:])
+
+    public init() {}
+
+    /// Replaces what is known of `table` with what the read that just ended met.
+    public func read(_ table: String, found: [UnreadableRow]) {
+        rows.withLock { $0[table] = found.isEmpty ? nil : found }
+    }
+
+    public var all: [UnreadableRow] { rows.withLock { table in table.keys.sorted().flatMap { table[$0] ?? [] } } }
+
+    /// Reads each row with `decode`; rows it refuses are skipped and recorded under `table`.
+    public func decode<Raw, Value>(_ table: String, _ raws: [Raw], key: (Raw) -> String, _ decode: (Raw) throws -> Value) -> [Value] {
+        var values: [Value] = []
+        var bad: [UnreadableRow] = []
+        values.reserveCapacity(raws.count)
+        for raw in raws {
+            do {
+                values.append(try decode(raw))
+            } catch {
+                bad.append(UnreadableRow(table: table, key: key(raw), reason: "\(error)"))
+            }
+        }
+        read(table, found: bad)
+        return values
+    }
+}
+
+/// Stores say which rows they could not read (see ``UnreadableRows``).
+public protocol ReadHealthStore: Sendable {
+    var unreadableRows: UnreadableRows { get }
+}
+
+/// Why a stored dictionary row cannot be read.
+public struct UnreadableValue: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
+}
+
+extension CalendarDay {
+    /// A `calendar_day` row as both stores keep it.
+    public static func stored(day: String, kind: String, name: String) throws -> CalendarDay {
+        guard let d = CivilDay(iso: day) else { throw UnreadableValue("the day \(day) is not a date from \(CivilDay.supportedYears.lowerBound) to \(CivilDay.supportedYears.upperBound)") }
+        guard let k = Kind(rawValue: kind) else { throw UnreadableValue("unknown kind \(kind)") }
+        return CalendarDay(day: d, kind: k, name: name)
+    }
+}
