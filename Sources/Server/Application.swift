@@ -16,6 +16,8 @@ public struct ServerConfiguration: Sendable {
     public var tiles: TileSource?
     /// How long one live-update stream stays open before the browser reconnects (and is checked again).
     public var liveStreamLifetime: Duration
+    /// How often an open live-update stream checks that its session or token is still good.
+    public var liveStreamCredentialCheck: Duration
     /// This process among the instances serving one database (holder of the scheduled jobs' leases).
     public var instance: String
     /// How often supervision looks for cases whose time is running out.
@@ -25,7 +27,7 @@ public struct ServerConfiguration: Sendable {
 
     public init(host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = false, publicWritesPerHour: Int = 60, tiles: TileSource? = nil,
                 liveStreamLifetime: Duration = .seconds(600), instance: String = ServerConfiguration.newInstanceName(),
-                supervisionInterval: Duration = .seconds(60), trustedProxies: TrustedProxies = .none) {
+                supervisionInterval: Duration = .seconds(60), trustedProxies: TrustedProxies = .none, liveStreamCredentialCheck: Duration = .seconds(5)) {
         self.host = host
         self.port = port
         self.secureCookies = secureCookies
@@ -35,6 +37,7 @@ public struct ServerConfiguration: Sendable {
         self.instance = instance
         self.supervisionInterval = supervisionInterval
         self.trustedProxies = trustedProxies
+        self.liveStreamCredentialCheck = liveStreamCredentialCheck
     }
 
     /// Host name, process ID and a random suffix: unique among instances, readable in a lease table.
@@ -117,7 +120,8 @@ public func buildRouter(services: CityBrainServices, configuration: ServerConfig
     AreaQueryController(areas: services.areas, store: services.store).addRoutes(to: api)
     RegistryController(registries: services.registries).addRoutes(to: api)
     CaseController(cases: services.cases).addRoutes(to: api)
-    EventsController(cases: services.cases, lifetime: configuration.liveStreamLifetime).addRoutes(to: api)
+    EventsController(cases: services.cases, accounts: services.accounts, lifetime: configuration.liveStreamLifetime,
+                     credentialCheck: configuration.liveStreamCredentialCheck).addRoutes(to: api)
     CockpitController(cockpits: services.cockpits).addRoutes(to: api)
     MapSettingsController(tiles: configuration.tiles).addRoutes(to: api)
     AttachmentController(cases: services.cases).addRoutes(to: api)

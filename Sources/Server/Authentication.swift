@@ -21,6 +21,7 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 throw Problem(.unauthorized, kind: "invalid-token", title: "Invalid token", detail: "the API token is unknown, expired or revoked")
             }
             context.principal = principal
+            context.apiToken = String(parts[1])
             context.logger[metadataKey: "actor"] = .string(principal.auditName)
         } else if let token = request.cookies[Self.cookieName]?.value {
             if let (principal, session) = try await accounts.authenticate(sessionToken: token) {

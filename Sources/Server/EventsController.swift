@@ -7,11 +7,14 @@ import ServiceLifecycle
 /// caller may see arrives as an `event: case` with the case's number, step, status, class, grid and
 /// position (never personal data). A comment every 20 s keeps proxies from closing the stream; the
 /// stream ends after 10 minutes (or on graceful shutdown) and the browser's EventSource reconnects,
-/// which checks the session again.
+/// which checks the session again. Meanwhile the credential is checked every few seconds: a
+/// stream ends soon after its session does (logout, password or role change, disabling).
 struct EventsController {
     let cases: CaseService
+    let accounts: AccountService
     var heartbeat: Duration = .seconds(20)
     var lifetime: Duration = .seconds(600)
+    var credentialCheck: Duration = .seconds(5)
 
     func addRoutes(to routes: PolicedRoutes) {
         routes.get("events", .permission(.caseRead), use: stream)
@@ -45,7 +48,8 @@ struct EventsController {
         let subscription = hub.subscribe()
         let dictionary = cases.workflow.classes
         let territory = cases.regions.territory()
-        let (heartbeat, lifetime) = (self.heartbeat, self.lifetime)
+        let (heartbeat, lifetime, credentialCheck) = (self.heartbeat, self.lifetime, self.credentialCheck)
+        let (accounts, sessionToken, apiToken) = (self.accounts, context.sessionToken, context.apiToken)
         let encoder = JSONResponse.encoder
         @Sendable func frame(_ notice: CaseNotice) -> ByteBuffer? {
             let body = NoticeBody(number: notice.number, version: notice.version, action: notice.action.rawValue, status: notice.status.rawValue,
@@ -72,6 +76,12 @@ struct EventsController {
                         while clock.now < end {
                             try await Task.sleep(for: min(heartbeat, clock.now.duration(to: end)))
                             sink.yield(.heartbeat)
+                        }
+                        hub.end(subscription.id)
+                    }
+                    group.addTask {
+                        while await accounts.isStillValid(sessionToken: sessionToken, apiToken: apiToken) {
+                            try await Task.sleep(for: credentialCheck)
                         }
                         hub.end(subscription.id)
                     }

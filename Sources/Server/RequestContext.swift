@@ -13,6 +13,8 @@ public struct AppRequestContext: RequestContext {
     /// The browser session behind `principal`, with the cookie's token (for logout).
     public var session: Session?
     public var sessionToken: String?
+    /// The API token the request came with (checked again during live streams).
+    public var apiToken: String?
     /// The peer's address, for login throttling and the audit trail.
     public var client: String
 

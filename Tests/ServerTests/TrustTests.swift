@@ -166,3 +166,35 @@ struct ReadBackTests {
         }
     }
 }
+
+@Suite("Live streams follow their session")
+struct StreamSessionTests {
+    @Test("a live stream ends soon after its session does: a change made after logout never reaches it")
+    func streamEndsWithSession() async throws {
+        let f = try await AuthorizationMatrixTests.fixture()
+        // Services of its own, so that no other test's stream shares the notice hub.
+        let shared = f.services
+        let services = CityBrainServices(store: shared.store, regions: shared.regions, addresses: shared.addresses, layers: shared.layers,
+                                         accounts: AccountService(store: shared.store, hasher: PasswordHasher(cost: 4)), attachments: shared.cases.attachments)
+        try await services.cases.load()
+        let configuration = ServerConfiguration(liveStreamLifetime: .seconds(30), liveStreamCredentialCheck: .milliseconds(50))
+        let app = Application(router: buildRouter(services: services, configuration: configuration))
+        let name = "stream-\(UUID().uuidString.prefix(8))".lowercased()
+        _ = try await services.accounts.createAccount(.init(username: name, displayName: name, roles: [Role.analyst.id], territory: f.inside,
+                                                            password: TestAccounts.password), by: .console("trust"))
+        try await app.test(.router) { client in
+            let login = try await AuthorizationMatrixTests.login(client, name)
+            let hub = services.cases.notices
+            let baseline = hub.subscriberCount
+            async let stream = client.execute(uri: "/api/v1/events", method: .get, headers: [.cookie: login.cookie]) { String(buffer: $0.body) }
+            for _ in 0..<500 where hub.subscriberCount <= baseline { try await Task.sleep(for: .milliseconds(10)) }
+            try await client.execute(uri: "/api/v1/session", method: .delete, headers: TrustTests.headers(login)) { #expect($0.status == .noContent) }
+            // The event: the stream's subscription goes (well before the stream's 30 s lifetime).
+            for _ in 0..<300 where hub.subscriberCount > baseline { try await Task.sleep(for: .milliseconds(10)) }
+            let after = try await services.cases.report(CaseIntake(source: .patrol, classCode: try CaseClassCode("E0102"), description: "登出之后",
+                                                                   location: f.point(.inside)), by: .console("trust"))
+            let text = try await stream
+            #expect(text.hasPrefix("retry: 3000\n") && !text.contains(after.case.number))
+        }
+    }
+}

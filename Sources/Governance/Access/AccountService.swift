@@ -315,6 +315,30 @@ public final class AccountService: Sendable {
         return (try await principal(for: account, credential: .session), session)
     }
 
+    /// Whether the credential a long request (a live stream) began with is still good: the session
+    /// not ended (logout, password or role change, disabling, lockout) nor expired, the token not
+    /// revoked nor expired, the account active. Reads only, so an open stream neither keeps a
+    /// session alive nor writes.
+    public func isStillValid(sessionToken: String?, apiToken: String?) async -> Bool {
+        let time = now()
+        do {
+            let accountID: Int64
+            if let sessionToken {
+                guard let session = try await store.session(tokenHash: SecretToken.hash(sessionToken)), time < session.expiresAt else { return false }
+                accountID = session.accountID
+            } else if let apiToken {
+                guard let token = try await store.token(hash: SecretToken.hash(apiToken)), token.isUsable(at: time) else { return false }
+                accountID = token.accountID
+            } else {
+                return false
+            }
+            return try await store.account(id: accountID)?.status == .active
+        } catch {
+            // A store that does not answer ends the stream too; the browser reconnects and is checked again.
+            return false
+        }
+    }
+
     /// The principal of an API token: the account's permissions narrowed to the token's.
     public func authenticate(apiToken: String) async throws -> Principal? {
         guard apiToken.hasPrefix(Self.tokenPrefix), let token = try await store.token(hash: SecretToken.hash(apiToken)), token.isUsable(at: now()),
