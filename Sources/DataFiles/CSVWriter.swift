@@ -7,10 +7,18 @@ public struct CSVWriter: Sendable {
     public init() {}
 
     public mutating func row(_ fields: [String]) {
-        let line = fields.map { f in
-            f.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
-        }.joined(separator: ",")
+        let line = fields.map(Self.field).joined(separator: ",")
         data.append(contentsOf: Array((line + "\r\n").utf8))
+    }
+
+    /// One field, quoted when needed. A text a spreadsheet would run as a formula (`=HYPERLINK(…)`,
+    /// `+…`, `-…`, `@…`, or a leading tab or carriage return) gets a leading apostrophe, as OWASP
+    /// advises: addresses and names come from residents and departments, and an export must not
+    /// turn them into code on the reader's machine. Numbers (`-12.5`) stay numbers.
+    public static func field(_ raw: String) -> String {
+        var f = raw
+        if let first = f.unicodeScalars.first, "=+-@\t\r".unicodeScalars.contains(first), Double(f) == nil { f = "'" + f }
+        return f.contains(where: { ",\"\n\r".contains($0) }) ? "\"" + f.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : f
     }
 
     public func write(to path: String) throws {

@@ -41,7 +41,18 @@ struct AttachmentController {
         let (bytes, type) = try await cases.attachment(try context.parameters.require("hash"), for: principal)
         var response = JSONResponse.raw(bytes, contentType: type)
         response.headers[.cacheControl] = "private, max-age=86400, immutable"
-        response.headers[.contentDisposition] = "inline"
+        // Photos show in the page; a PDF is downloaded, never rendered in the site's origin (a PDF
+        // can carry scripts and links). nosniff is on every response.
+        response.headers[.contentDisposition] = type.hasPrefix("image/") ? "inline" : "attachment; filename=\"\(String(Self.downloadName(for: type)))\""
+        response.headers[.init("X-Content-Type-Options")!] = "nosniff"
         return response
+    }
+
+    /// A file name for a download: `attachment.pdf`.
+    static func downloadName(for type: String) -> String {
+        switch type {
+        case "application/pdf": "attachment.pdf"
+        default: "attachment.bin"
+        }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import DataFiles
 import Foundation
 import GeoKit
 import Governance
@@ -112,13 +113,13 @@ struct ImportRegions: AsyncParsableCommand {
 
     func writeReport(_ report: RegionValidationReport) throws {
         guard let path = reportFile else { return }
-        var csv = "feature,code,other_code,severity,kind,area_m2,message\n"
-        func field(_ s: String) -> String { s.contains(where: { ",\"\n".contains($0) }) ? "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" : s }
+        var csv = CSVWriter()
+        csv.row(["feature", "code", "other_code", "severity", "kind", "area_m2", "message"])
         for i in report.issues {
-            csv += [i.featureIndex.map(String.init) ?? "", i.code ?? "", i.otherCode ?? "", i.severity.rawValue, i.kind.rawValue,
-                    i.areaSquareMetres.map { String(format: "%.1f", $0) } ?? "", i.message].map(field).joined(separator: ",") + "\n"
+            csv.row([i.featureIndex.map(String.init) ?? "", i.code ?? "", i.otherCode ?? "", i.severity.rawValue, i.kind.rawValue,
+                     i.areaSquareMetres.map { String(format: "%.1f", $0) } ?? "", i.message])
         }
-        try Data(csv.utf8).write(to: URL(fileURLWithPath: path))
+        try csv.write(to: path)
         printError("Report written to \(path).")
     }
 }

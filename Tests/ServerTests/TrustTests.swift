@@ -198,3 +198,79 @@ struct StreamSessionTests {
         }
     }
 }
+
+@Suite("Smaller trust findings")
+struct SmallerTrustTests {
+    @Test("an invalid Authorization header is refused even beside a valid session cookie")
+    func badAuthorizationBesideCookie() async throws {
+        let f = try await AuthorizationMatrixTests.fixture()
+        let app = Application(router: buildRouter(services: f.services))
+        try await app.test(.router) { client in
+            let login = try await AuthorizationMatrixTests.login(client, "s-analyst")
+            for authorization in ["Bearer cbt_made-up", "Basic YWRtaW46eA==", "Bearer", ""] {
+                try await client.execute(uri: "/api/v1/session", method: .get, headers: [.cookie: login.cookie, .authorization: authorization]) { response in
+                    #expect(response.status == .unauthorized, "'\(authorization)': \(response.status)")
+                }
+            }
+            try await client.execute(uri: "/api/v1/session", method: .get, headers: [.cookie: login.cookie]) { #expect($0.status == .ok) }
+        }
+    }
+
+    @Test("a street's account reads no department's district-wide KPIs; the district and the department itself do")
+    func departmentKPIsRespectTerritory() async throws {
+        let f = try await AuthorizationMatrixTests.fixture()
+        let district = try #require(f.services.regions.territory().regions(level: .district, under: nil).first).code
+        let analyst = "kpi-\(UUID().uuidString.prefix(8))".lowercased()
+        _ = try await f.services.accounts.createAccount(.init(username: analyst, displayName: "区分析员", roles: [Role.analyst.id], territory: district,
+                                                              password: TestAccounts.password), by: .console("trust"))
+        let app = Application(router: buildRouter(services: f.services))
+        try await app.test(.router) { client in
+            for (user, expected) in [("s-street-admin", HTTPResponse.Status.notFound), ("s-analyst", .notFound), (analyst, .ok)] {
+                let login = try await AuthorizationMatrixTests.login(client, user)
+                try await client.execute(uri: "/api/v1/kpis?department=urban-management", method: .get, headers: [.cookie: login.cookie]) { response in
+                    #expect(response.status == expected, "\(user): \(response.status)")
+                }
+            }
+        }
+        #expect(throws: Never.self) { _ = try f.services.cases.kpiScope(territory: nil, department: "urban-management", worker: nil, for: .console("trust")) }
+    }
+
+    @Test("a PDF is served as a download, a photo inline, both with nosniff")
+    func pdfIsADownload() async throws {
+        let f = try await AuthorizationMatrixTests.fixture()
+        let pdf = try await f.services.cases.upload(Array(MatrixFixture.uniquePDF("download").utf8), declaredType: "application/pdf", by: MatrixFixture.console)
+        _ = try await f.services.cases.report(CaseIntake(source: .patrol, classCode: try CaseClassCode("E0102"), description: "附件", location: f.point(.inside),
+                                                         attachments: [pdf.hash]), by: MatrixFixture.console)
+        let app = Application(router: buildRouter(services: f.services))
+        try await app.test(.router) { client in
+            let login = try await AuthorizationMatrixTests.login(client, "s-dispatcher")
+            try await client.execute(uri: "/api/v1/attachments/\(pdf.hash)", method: .get, headers: [.cookie: login.cookie]) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentDisposition]?.hasPrefix("attachment") == true)
+                #expect(response.headers[.init("X-Content-Type-Options")!] == "nosniff")
+            }
+        }
+    }
+
+    @Test("uploads no case cites are removed after a day; cited and recent ones stay; the batch is audited")
+    func uncitedUploadsExpire() async throws {
+        let f = try await AuthorizationMatrixTests.fixture()
+        let cases = f.services.cases
+        let cited = try await cases.upload(Array(MatrixFixture.uniquePDF("cited").utf8), declaredType: "application/pdf", by: .anonymousCitizen)
+        let orphan = try await cases.upload(Array(MatrixFixture.uniquePDF("orphan").utf8), declaredType: "application/pdf", by: .anonymousCitizen)
+        let fresh = try await cases.upload(Array(MatrixFixture.uniquePDF("fresh").utf8), declaredType: "application/pdf", by: .anonymousCitizen)
+        _ = try await cases.publicReport(CaseIntake(source: .citizen, description: "有照片", location: f.point(.inside), attachments: [cited.hash]))
+        let now = Date()
+        let folder = cases.attachments.directory
+        for hash in [cited.hash, orphan.hash] {
+            let file = folder.appendingPathComponent(String(hash.prefix(2))).appendingPathComponent(hash)
+            try FileManager.default.setAttributes([.modificationDate: now.addingTimeInterval(-2 * 86400)], ofItemAtPath: file.path)
+        }
+        let wouldGo = try await cases.expireUncitedUploads(at: now, dryRun: true, actor: "test")
+        #expect(wouldGo >= 1 && cases.attachments.exists(orphan.hash))
+        let removed = try await cases.expireUncitedUploads(at: now, dryRun: false, actor: "test")
+        #expect(removed >= 1)
+        #expect(!cases.attachments.exists(orphan.hash) && cases.attachments.exists(cited.hash) && cases.attachments.exists(fresh.hash))
+        #expect(try await f.services.store.auditEntries(matching: AuditQuery(actionPrefix: "retention.uploads", limit: 1)).first?.record.actor == "test")
+    }
+}

@@ -95,6 +95,28 @@ public struct AttachmentVault: Sendable {
         close(fd)
     }
 
+    /// The stored attachments last written before `time` (their hashes), for expiring uploads no
+    /// case cites.
+    public func stored(before time: Date) -> [String] {
+        guard let folders = try? FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil) else { return [] }
+        var found: [String] = []
+        for folder in folders {
+            guard let files = try? FileManager.default.contentsOfDirectory(at: folder, includingPropertiesForKeys: [.contentModificationDateKey]) else { continue }
+            for file in files where Self.isHash(file.lastPathComponent) {
+                if let modified = try? file.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate, modified < time {
+                    found.append(file.lastPathComponent)
+                }
+            }
+        }
+        return found.sorted()
+    }
+
+    /// Removes an attachment (an upload no case came to cite).
+    public func remove(_ hash: String) throws {
+        guard Self.isHash(hash) else { return }
+        try? FileManager.default.removeItem(at: url(hash))
+    }
+
     public func exists(_ hash: String) -> Bool { Self.isHash(hash) && FileManager.default.fileExists(atPath: url(hash).path) }
 
     /// The content and its type, nil when there is no such attachment.

@@ -282,6 +282,29 @@ public final class CaseService: Sendable {
         return attachment
     }
 
+    /// How long an upload waits for the report or step that cites it (a resident uploads his photo,
+    /// then sends the report; one who never sends it leaves a photo no one may ever read).
+    public static let uncitedUploadLifetime: TimeInterval = 24 * 3600
+
+    /// Removes the uploads no case cites that are older than ``uncitedUploadLifetime``; audited
+    /// as one batch. Returns how many (would) go.
+    public func expireUncitedUploads(at time: Date = now(), dryRun: Bool, actor: String) async throws -> Int {
+        var uncited: [String] = []
+        for hash in attachments.stored(before: time.addingTimeInterval(-Self.uncitedUploadLifetime)) where try await store.cases(withAttachment: hash).isEmpty {
+            uncited.append(hash)
+        }
+        guard !dryRun, !uncited.isEmpty else { return uncited.count }
+        // Checked once more just before each removal: a report may have cited it meanwhile.
+        var removed = 0
+        for hash in uncited where try await store.cases(withAttachment: hash).isEmpty {
+            try attachments.remove(hash)
+            removed += 1
+        }
+        _ = try await store.appendAudit([AuditRecord(time: time, actor: actor, action: "retention.uploads", target: "attachments:\(removed)",
+                                                     purpose: "uploads no case cited within \(Int(Self.uncitedUploadLifetime / 3600)) h")])
+        return removed
+    }
+
     /// An attachment, for someone who may read a case that shows it.
     public func attachment(_ hash: String, for principal: Principal) async throws -> (bytes: [UInt8], type: String) {
         try principal.require(.caseRead)
@@ -523,7 +546,12 @@ extension CaseService {
         try principal.require(.kpiRead)
         if let department {
             if let own = principal.department, own != department { throw AccessDenied.outsideTerritory }
-            guard self.department(department) != nil else { throw CaseRefused(field: "department", reason: "no department \(department)") }
+            guard let d = self.department(department) else { throw CaseRefused(field: "department", reason: "no department \(department)") }
+            // A department's figures cover all its work: only for its own people, the whole district,
+            // or a territory that holds all of the department's (a street's own office).
+            if principal.department == nil {
+                guard principal.territory.includesAll || d.territory.map(principal.territory.contains) == true else { throw AccessDenied.outsideTerritory }
+            }
             return .department(department)
         }
         if let worker {

@@ -68,7 +68,7 @@
       onEachFeature: (feature, layer) => {
         // Street names always; community and grid names once zoomed in far enough to read them.
         if (level === 'street' || level === 'community' || level === 'grid') {
-          layer.bindTooltip(feature.properties.name, { permanent: true, direction: 'center', className: 'region-label ' + level + '-label', interactive: false });
+          layer.bindTooltip(CityBrain.tooltip(feature.properties.name), { permanent: true, direction: 'center', className: 'region-label ' + level + '-label', interactive: false });
         }
       }
     });

@@ -196,7 +196,7 @@
     const level = territory ? childLevel[root.properties.level] : 'street';
     const children = await request('/api/v1/regions.geojson?level=' + level + (territory ? '&parent=' + territory : ''));
     L.geoJSON(children, { style: { color: '#2f6aa3', weight: 1, fillColor: '#0b2748', fillOpacity: 0.3 }, interactive: false,
-      onEachFeature: (f, layer) => { if (level !== 'grid') { layer.bindTooltip(f.properties.name, { permanent: true, direction: 'center', className: 'region-label dark' }); } }
+      onEachFeature: (f, layer) => { if (level !== 'grid') { layer.bindTooltip(CityBrain.tooltip(f.properties.name), { permanent: true, direction: 'center', className: 'region-label dark' }); } }
     }).addTo(outline);
     map.fitBounds(rootShape.getBounds(), { padding: [10, 10] });
     await drawCases();
@@ -207,7 +207,7 @@
     const colour = properties.overdue ? '#f85149' : (statusColours[properties.status] || '#8c959f');
     const icon = L.divIcon({ className: 'case-dot', html: '<span style="background:' + colour + '"></span>', iconSize: [12, 12] });
     return L.marker(latlng, { icon, keyboard: false, overdue: properties.overdue })
-      .bindTooltip((properties.className || '—') + ' · ' + (statusNames[language.current()][properties.status] || properties.status) + '<br>' + properties.number);
+      .bindTooltip(CityBrain.tooltip((properties.className || '—') + ' · ' + (statusNames[language.current()][properties.status] || properties.status), properties.number));
   }
 
   // Open cases cluster by place; a cluster is red when most of its cases are overdue.
@@ -272,7 +272,7 @@
       const [lon, lat] = f.geometry.coordinates;
       const count = f.properties.count || 1;
       L.circleMarker([lat, lon], { radius: Math.min(18, 3 + Math.log2(count) * 2), color: '#39c5cf', fillColor: '#39c5cf', fillOpacity: 0.35, weight: 1 })
-        .bindTooltip((layerNames[id] || id) + ': ' + count).addTo(entry.layer);
+        .bindTooltip(CityBrain.tooltip((layerNames[id] || id) + ': ' + count)).addTo(entry.layer);
     }
     document.body.dataset.layerLoaded = id;
   }

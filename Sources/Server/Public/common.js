@@ -120,5 +120,16 @@ window.CityBrain = (function () {
     return { close };
   }
 
-  return { request, element, language, session, bindSignIn, live, $ };
+  // Map tooltips take an element, never a string: Leaflet puts strings in as HTML, and region,
+  // class and layer names come from imports and administrators. One line per argument.
+  function tooltip(...lines) {
+    const box = document.createElement('span');
+    lines.forEach((line, i) => {
+      if (i > 0) { box.appendChild(document.createElement('br')); }
+      box.appendChild(document.createTextNode(line === undefined || line === null ? '' : String(line)));
+    });
+    return box;
+  }
+
+  return { request, element, language, session, bindSignIn, live, tooltip, $ };
 })();
