@@ -6,8 +6,14 @@ import Foundation
 /// Cells follow Web Mercator tiles: at zoom z the world is 2^z tiles wide, each cut into
 /// `cellsPerTile` × `cellsPerTile` cells (4 × 4: 64-pixel cells on 256-pixel tiles). A cluster is
 /// placed at the weighted mean of its points, so it sits where the points are rather than at a cell
-/// corner.
+/// corner — or, for layers of people, at the centre of its cell (``Placement/cellCentre``): a cluster
+/// of one must not sit on that one person's door.
 public struct ClusterPyramid: Sendable {
+    public enum Placement: Sendable {
+        case mean
+        case cellCentre
+    }
+
     public struct Cluster: Sendable, Equatable {
         public var coordinate: Coordinate
         public var count: Int
@@ -20,7 +26,7 @@ public struct ClusterPyramid: Sendable {
     /// Per zoom, cells sorted by key (x << 32 | y), with their aggregates.
     private let levels: [[(key: UInt64, cluster: Cluster)]]
 
-    public init(points: [(coordinate: Coordinate, weight: Int)], maximumZoom: Int = 15) {
+    public init(points: [(coordinate: Coordinate, weight: Int)], maximumZoom: Int = 15, placement: Placement = .mean) {
         self.maximumZoom = maximumZoom
         typealias Sum = (x: Double, y: Double, n: Int, box: BoundingBox)
         func add(_ s: inout Sum?, _ t: Sum) {
@@ -42,7 +48,15 @@ public struct ClusterPyramid: Sendable {
         var levels: [[(key: UInt64, cluster: Cluster)]] = []
         for zoom in stride(from: maximumZoom, through: 0, by: -1) {
             levels.append(sums.map { key, s in
-                (key, Cluster(coordinate: Coordinate(longitude: s.x / Double(s.n), latitude: s.y / Double(s.n)), count: s.n, box: s.box))
+                switch placement {
+                case .mean:
+                    return (key, Cluster(coordinate: Coordinate(longitude: s.x / Double(s.n), latitude: s.y / Double(s.n)), count: s.n, box: s.box))
+                case .cellCentre:
+                    // The box is the cell's too: the points' own box would narrow them down again.
+                    let cell = Self.cellBox(key, zoom: zoom)
+                    return (key, Cluster(coordinate: Coordinate(longitude: (cell.minLongitude + cell.maxLongitude) / 2,
+                                                                latitude: (cell.minLatitude + cell.maxLatitude) / 2), count: s.n, box: cell))
+                }
             }.sorted { $0.key < $1.key })
             guard zoom > 0 else { break }
             var parents: [UInt64: Sum] = [:]
@@ -91,6 +105,20 @@ public struct ClusterPyramid: Sendable {
         let y = (1 - log(tan(lat) + 1 / cos(lat)) / .pi) / 2 * n
         let limit = n - 1
         return (UInt32(max(0, min(limit, x.rounded(.down)))), UInt32(max(0, min(limit, y.rounded(.down)))))
+    }
+
+    /// The area of a cell (its edges from the Web Mercator tiling; the middle of the box lies inside it).
+    public static func cellBox(_ key: UInt64, zoom: Int) -> BoundingBox {
+        let n = Double(1 << zoom) * Double(cellsPerTile)
+        let x = Double(key >> 32), y = Double(key & 0xFFFF_FFFF)
+        func longitude(_ x: Double) -> Double { x / n * 360 - 180 }
+        func latitude(_ y: Double) -> Double { atan(sinh(.pi * (1 - 2 * y / n))) * 180 / .pi }
+        return BoundingBox(minLongitude: longitude(x), minLatitude: latitude(y + 1), maxLongitude: longitude(x + 1), maxLatitude: latitude(y))
+    }
+
+    /// The cells of one zoom with their counts.
+    public func cells(zoom: Int) -> [(key: UInt64, count: Int)] {
+        levels[max(0, min(maximumZoom, zoom))].map { ($0.key, $0.cluster.count) }
     }
 
     static func cell(_ c: Coordinate, zoom: Int) -> UInt64 {

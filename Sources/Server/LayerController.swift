@@ -57,7 +57,7 @@ struct LayerController {
             errors.append(.init(field: "zoom", reason: "required: the zoom level of the map"))
         }
         guard errors.isEmpty, let box else { throw Problem.invalid(errors) }
-        guard let result = try await layers.features(id, in: box, zoom: zoom) else { throw Problem.notFound("no layer \(id)") }
+        guard let result = try await layers.features(id, in: box, zoom: zoom, for: try context.requirePrincipal()) else { throw Problem.notFound("no layer \(id)") }
 
         var w = JSONWriter(reservingCapacity: result.items.count * 160)
         w.raw("{\"type\":\"FeatureCollection\",\"layer\":")
@@ -68,6 +68,10 @@ struct LayerController {
         w.number(Double(result.total))
         w.raw(",\"clustered\":")
         result.clustered ? w.raw("true") : w.raw("false")
+        if let k = result.suppressedBelow {
+            w.raw(",\"suppressedBelow\":")
+            w.number(Double(k))
+        }
         w.raw(",\"features\":[")
         for (i, item) in result.items.enumerated() {
             if i > 0 { w.raw(",") }

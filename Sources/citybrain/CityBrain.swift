@@ -26,6 +26,9 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "Folder of case photos and documents (env CITYBRAIN_ATTACHMENTS; default with SQLite: the database path + .attachments; required with PostgreSQL, the same folder for every instance).")
     var attachments: String?
 
+    @Option(name: .long, help: "Fewest people a cell of a person layer (elderly living alone, disabled …) shows to accounts that may not reveal personal data; smaller cells are left out (env CITYBRAIN_LAYER_MINIMUM_COUNT).")
+    var layerMinimumCount: Int = Int(ProcessInfo.processInfo.environment["CITYBRAIN_LAYER_MINIMUM_COUNT"] ?? "") ?? 5
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error (env CITYBRAIN_LOG_LEVEL).")
     var logLevel: String = ProcessInfo.processInfo.environment["CITYBRAIN_LOG_LEVEL"] ?? "info"
 

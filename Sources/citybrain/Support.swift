@@ -32,7 +32,8 @@ func openServices(_ options: StoreOptions, progress: Progress? = nil) async thro
     let addresses = AddressService(store: store, regions: regions)
     progress?.update("loading the address library")
     try await addresses.load()
-    let layers = LayerService(store: store, addresses: addresses, vault: try await openVault(options, store: store))
+    guard options.layerMinimumCount >= 1 else { throw ValidationError("--layer-minimum-count is at least 1") }
+    let layers = LayerService(store: store, addresses: addresses, vault: try await openVault(options, store: store), minimumPersonCount: options.layerMinimumCount)
     try await layers.load()
     let services = CityBrainServices(store: store, regions: regions, addresses: addresses, layers: layers, accounts: AccountService(store: store),
                                      attachments: AttachmentVault(directory: try options.attachmentFolder()))

@@ -274,3 +274,40 @@ struct SmallerTrustTests {
         #expect(try await f.services.store.auditEntries(matching: AuditQuery(actionPrefix: "retention.uploads", limit: 1)).first?.record.actor == "test")
     }
 }
+
+@Suite("Layers of people: cells, never doors; small cells only for those who may reveal")
+struct PersonLayerPrivacyTests {
+    @Test("a cluster of a person layer sits at its cell's centre, never at a member's address; without reveal, cells under k are gone from every zoom and the total")
+    func personLayers() async throws {
+        let f = try await AuthorizationMatrixTests.fixture()
+        let services = f.services
+        let layers = LayerService(store: services.store, addresses: services.addresses, vault: services.vault, minimumPersonCount: 5)
+        try await layers.load()
+        let box = try #require(services.regions.territory().regions(level: .district, under: nil).first?.geometry.boundingBox)
+        let revealing = Principal.console("trust")
+        let analyst = Principal(accountID: 1, username: "analyst", roles: [Role.analyst.id], permissions: Role.analyst.permissions, territory: .everything,
+                                credential: .session)
+        let members = try await services.store.registryAddressCounts(.person, rule: LayerRule(tags: services.vault.storageTags(.person, tags: ["独居老人"])))
+        let doors = Set(members.compactMap { services.addresses.address($0.addressCode) }.map { "\($0.coordinate.longitude),\($0.coordinate.latitude)" })
+        #expect(!doors.isEmpty)
+        var full = 0, shown = 0
+        for zoom in [8, 11, 14, 18] {
+            let all = try #require(try await layers.features("elderly-living-alone", in: box, zoom: zoom, for: revealing))
+            #expect(all.items.allSatisfy { !doors.contains("\($0.coordinate.longitude),\($0.coordinate.latitude)") }, "zoom \(zoom): a cluster sits on a door")
+            #expect(all.suppressedBelow == nil)
+            let masked = try #require(try await layers.features("elderly-living-alone", in: box, zoom: zoom, for: analyst))
+            #expect(masked.items.allSatisfy { $0.count >= 5 }, "zoom \(zoom): a cell under 5 shown")
+            #expect(masked.suppressedBelow == 5)
+            // Coarser counts are sums of the shown cells only: no difference reveals a small cell.
+            #expect(masked.items.reduce(0) { $0 + $1.count } == masked.total)
+            if zoom == 14 { full = all.total; shown = masked.total }
+        }
+        #expect(full == members.reduce(0) { $0 + $1.count })
+        #expect(shown < full, "the demo should hold cells under 5 for this check to mean something")
+        await #expect(throws: AccessDenied.self) {
+            _ = try await layers.features("elderly-living-alone", in: box, zoom: 10,
+                                          for: Principal(accountID: 2, username: "auditor", roles: [Role.auditor.id], permissions: Role.auditor.permissions,
+                                                         territory: .everything, credential: .session))
+        }
+    }
+}

@@ -20,6 +20,10 @@ public struct LayerFeatures: Sendable {
     public var total: Int
     public var clustered: Bool
     public var items: [Item]
+    /// For a layer of people read without `personal-data.reveal`: cells with fewer members than this
+    /// are left out (and out of every coarser count and the total, so no difference between two
+    /// answers tells them).
+    public var suppressedBelow: Int?
 }
 
 /// The thematic layers: the built-in 26 and those administrators define, each drawn from an index
@@ -44,6 +48,9 @@ public final class LayerService: Sendable {
         var coordinates: [Coordinate]
         var weights: [Int]
         var pyramid: ClusterPyramid
+        /// Person layers: the cells of ``personalZoom`` with at least ``minimumPersonCount`` members, and
+        /// the coarser levels summed from those alone.
+        var suppressed: ClusterPyramid?
         var points: PackedPointIndex
         var total: Int
     }
@@ -51,10 +58,15 @@ public final class LayerService: Sendable {
     /// People picked by hand are kept sealed in the layer's rule and found by blind index.
     public let vault: PersonalDataVault
 
-    public init(store: any CityBrainStore, addresses: AddressService, vault: PersonalDataVault) {
+    /// The fewest people a cell of a person layer may show to one who may not reveal personal data
+    /// (k-anonymity: a cell of one elderly person living alone is that person).
+    public let minimumPersonCount: Int
+
+    public init(store: any CityBrainStore, addresses: AddressService, vault: PersonalDataVault, minimumPersonCount: Int = 5) {
         self.store = store
         self.addresses = addresses
         self.vault = vault
+        self.minimumPersonCount = max(1, minimumPersonCount)
     }
 
     static let sealedKeyField = "layer.key"
@@ -92,12 +104,21 @@ public final class LayerService: Sendable {
     }
 
     /// The layer's features in the box at the zoom of the map.
-    public func features(_ id: String, in box: BoundingBox, zoom: Int) async throws -> LayerFeatures? {
+    public func features(_ id: String, in box: BoundingBox, zoom: Int, for principal: Principal) async throws -> LayerFeatures? {
+        try principal.require(.layerRead)
         guard let layer = definition(id) else { return nil }
         let index = try await index(for: layer)
         var result = LayerFeatures(layer: layer, total: index.total, clustered: true, items: [])
         if layer.personal {
-            result.items = index.pyramid.clusters(in: box, zoom: min(zoom, Self.personalZoom)).map {
+            // Never finer than a cell of about 600 m, placed at the cell's centre; small cells only
+            // for those who may reveal personal data anyway.
+            var pyramid = index.pyramid
+            if !principal.may(.personalDataReveal) {
+                pyramid = index.suppressed ?? pyramid
+                result.total = pyramid.total
+                result.suppressedBelow = minimumPersonCount
+            }
+            result.items = pyramid.clusters(in: box, zoom: min(zoom, Self.personalZoom)).map {
                 .init(coordinate: $0.coordinate, count: $0.count, addressCode: nil, address: nil, box: nil)
             }
             return result
@@ -145,12 +166,23 @@ public final class LayerService: Sendable {
         } else {
             members = layer.rule.keys.compactMap { addresses.address($0) }.map { ($0, 1) }
         }
+        let pyramid = ClusterPyramid(points: members.map { ($0.address.coordinate, $0.weight) }, maximumZoom: layer.personal ? Self.personalZoom : Self.clusterZoom,
+                                     placement: layer.personal ? .cellCentre : .mean)
+        var suppressed: ClusterPyramid?
+        if layer.personal {
+            let kept = pyramid.cells(zoom: Self.personalZoom).filter { $0.count >= minimumPersonCount }.map { cell in
+                let box = ClusterPyramid.cellBox(cell.key, zoom: Self.personalZoom)
+                return (Coordinate(longitude: (box.minLongitude + box.maxLongitude) / 2, latitude: (box.minLatitude + box.maxLatitude) / 2), cell.count)
+            }
+            suppressed = ClusterPyramid(points: kept, maximumZoom: Self.personalZoom, placement: .cellCentre)
+        }
         let index = LayerIndex(
             codes: members.map(\.address.code),
             texts: members.map { $0.address.elements.localText },
             coordinates: members.map(\.address.coordinate),
             weights: members.map(\.weight),
-            pyramid: ClusterPyramid(points: members.map { ($0.address.coordinate, $0.weight) }, maximumZoom: Self.clusterZoom),
+            pyramid: pyramid,
+            suppressed: suppressed,
             points: PackedPointIndex(members.enumerated().map { (Int64($0.offset), $0.element.address.coordinate) }),
             total: members.reduce(0) { $0 + $1.weight })
         cache.withLock { $0[layer.id] = (version, index) }
