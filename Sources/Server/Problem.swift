@@ -92,6 +92,10 @@ struct ProblemMiddleware<Context: RequestContext>: RouterMiddleware {
                 response.headers[.retryAfter] = "\(seconds)"
             }
             return response
+        } catch let throttled as LookupThrottled {
+            var response = try Problem(.tooManyRequests, kind: "throttled", title: "Too many look-ups", detail: throttled.description).response(from: request, context: context)
+            response.headers[.retryAfter] = "3600"
+            return response
         } catch let refused as AccountChangeRefused {
             return try Problem.invalid([.init(field: refused.field, reason: refused.reason)]).response(from: request, context: context)
         } catch let refused as CaseRefused {

@@ -89,7 +89,7 @@ struct RegistryController {
 
     @Sendable func lookUp(request: Request, context: AppRequestContext) async throws -> Response {
         let (kind, body) = try await read(request, context: context)
-        let (entry, claims) = try await registries.lookUp(kind, key: body.key, for: context.requirePrincipal(), requestID: context.requestID)
+        let (entry, claims) = try await registries.lookUp(kind, key: body.key, purpose: body.purpose, for: context.requirePrincipal(), requestID: context.requestID)
         return try JSONResponse.make(RecordBody(entry, masked: true, claims: claims))
     }
 

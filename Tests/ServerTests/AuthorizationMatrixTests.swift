@@ -129,7 +129,7 @@ let matrix: [RouteCase] = {
             ("/api/v1/layers/standard-addresses/features?bbox=\(f.bbox)&zoom=11", nil)
         },
         RouteCase(method: .post, route: "/api/v1/registries/{kind}/lookup", policy: .permission(.registryRead), success: .ok, outside: .notFound) { side, f, _ in
-            ("/api/v1/registries/person/lookup", #"{"key": "\#(f.person(side))"}"#)
+            ("/api/v1/registries/person/lookup", #"{"key": "\#(f.person(side))", "purpose": "矩阵核对"}"#)
         },
         RouteCase(method: .post, route: "/api/v1/registries/{kind}/reveal", policy: .permission(.personalDataReveal), success: .ok, outside: .notFound) { side, f, _ in
             ("/api/v1/registries/person/reveal", #"{"key": "\#(f.person(side))", "purpose": "走访核实独居老人情况"}"#)

@@ -193,7 +193,7 @@ struct SessionSecurityTests {
             let leader = try await AuthorizationMatrixTests.login(client, "s-community-leader")
             let headers: HTTPFields = [.cookie: leader.cookie, .init("X-CSRF-Token")!: leader.csrf, .contentType: "application/json"]
             let key = f.person(.inside)
-            try await client.execute(uri: "/api/v1/registries/person/lookup", method: .post, headers: headers, body: ByteBuffer(string: #"{"key": "\#(key)"}"#)) { response in
+            try await client.execute(uri: "/api/v1/registries/person/lookup", method: .post, headers: headers, body: ByteBuffer(string: #"{"key": "\#(key)", "purpose": "核对住户"}"#)) { response in
                 #expect(response.status == .ok)
                 let body = try json(response)
                 let fields = body["fields"]?.objectValue
@@ -215,7 +215,7 @@ struct SessionSecurityTests {
             }
             // Someone of another community does not exist for him.
             try await client.execute(uri: "/api/v1/registries/person/lookup", method: .post, headers: headers,
-                                     body: ByteBuffer(string: #"{"key": "\#(f.person(.outside))"}"#)) { #expect($0.status == .notFound) }
+                                     body: ByteBuffer(string: #"{"key": "\#(f.person(.outside))", "purpose": "核对住户"}"#)) { #expect($0.status == .notFound) }
         }
         let trail = try await services.store.auditEntries(matching: AuditQuery(actor: "s-community-leader", limit: 10))
         let reveal = try #require(trail.first { $0.record.action == "reveal.person" })

@@ -311,3 +311,49 @@ struct PersonLayerPrivacyTests {
         }
     }
 }
+
+@Suite("ID numbers cannot be inferred")
+struct IDInferenceTests {
+    @Test("a masked ID number keeps only its region: with birth year and sex known, at least 10,000 numbers remain")
+    func maskLeavesEnoughCandidates() throws {
+        let id = "33011019800101123X"
+        let masked = PersonalDataClass.idNumber.mask(id)
+        #expect(masked == "330110************")
+        // What an answer without reveal shows: the masked number, the birth year, the sex (the
+        // serial's parity). Count the valid numbers that agree with all three.
+        let shown = Array(masked)
+        var candidates = 0
+        var day = CivilDay(year: 1980, month: 1, day: 1)!
+        while day.components.year == 1980 {
+            let c = day.components
+            let date = String(c.year) + (c.month < 10 ? "0" : "") + String(c.month) + (c.day < 10 ? "0" : "") + String(c.day)
+            for serial in stride(from: 1, to: 1000, by: 2) {  // odd: male, as 123X's 3
+                let body = "330110" + date + String(format: "%03d", serial)
+                let candidate = body + String(CitizenID.checkCharacter(body))
+                if zip(Array(candidate), shown).allSatisfy({ $1 == "*" || $0 == $1 }) { candidates += 1 }
+            }
+            day = day.adding(days: 1)
+        }
+        #expect(candidates >= 10_000, "\(candidates) candidates")
+        #expect((try CitizenID(id)).masked == masked)
+    }
+
+    @Test("a look-up by full ID number needs a purpose, is throttled per account, and every attempt, found or not, is audited with its purpose")
+    func lookupsArePurposefulAndThrottled() async throws {
+        let f = try await AuthorizationMatrixTests.fixture()
+        let shared = f.services
+        let registries = RegistryService(store: shared.store, addresses: shared.addresses, vault: shared.vault, keyLookupsPerHour: 3)
+        let leader = Principal(accountID: 424_242, username: "leader-\(UUID().uuidString.prefix(6))", roles: [Role.communityLeader.id],
+                               permissions: Role.communityLeader.permissions, territory: TerritoryScope(f.inside), credential: .session)
+        await #expect(throws: AccountChangeRefused.self) { _ = try await registries.lookUp(.person, key: f.person(.inside), for: leader) }
+        let (found, _) = try await registries.lookUp(.person, key: f.person(.inside), purpose: "核对住户", for: leader)
+        #expect(found.key == PersonalDataClass.idNumber.mask(f.person(.inside)))
+        await #expect(throws: AccessDenied.outsideTerritory) { _ = try await registries.lookUp(.person, key: "110101199003074258", purpose: "核对住户", for: leader) }
+        await #expect(throws: AccessDenied.outsideTerritory) { _ = try await registries.lookUp(.person, key: f.person(.outside), purpose: "核对住户", for: leader) }
+        await #expect(throws: LookupThrottled.self) { _ = try await registries.lookUp(.person, key: f.person(.inside), purpose: "核对住户", for: leader) }
+        let trail = try await shared.store.auditEntries(matching: AuditQuery(actor: leader.auditName, limit: 10)).map(\.record)
+        #expect(trail.filter { $0.action == "read.person.miss" }.count == 2)
+        #expect(trail.filter { $0.action == "read.person" }.count == 1)
+        #expect(trail.allSatisfy { $0.purpose == "核对住户" && !$0.target.contains("110101199003074258") })
+    }
+}

@@ -101,6 +101,11 @@ public struct CitizenID: Hashable, Sendable, CustomStringConvertible {
         return checkBytes[sum % 11]
     }
 
+    /// The GB 11643 check character of the first 17 digits (tests and generators make valid numbers with it).
+    public static func checkCharacter(_ first17: String) -> Character {
+        Character(Unicode.Scalar(checkByte(ArraySlice(first17.utf8.prefix(17)))))
+    }
+
     /// The 6-digit division code of the place of registration.
     public var regionCode: String { String(value.prefix(6)) }
 
@@ -131,8 +136,9 @@ public struct CitizenID: Hashable, Sendable, CustomStringConvertible {
         return age
     }
 
-    /// 330110********123X: the form shown unless someone with the right states a purpose.
-    public var masked: String { String(value.prefix(6)) + String(repeating: "*", count: 8) + String(value.suffix(4)) }
+    /// 330110************: the form shown unless someone with the right states a purpose (see
+    /// ``PersonalDataClass/mask(_:)`` for why only the region is left).
+    public var masked: String { PersonalDataClass.idNumber.mask(value) }
 
     /// Never the number itself, so that logging or interpolating a value cannot leak it.
     public var description: String { masked }

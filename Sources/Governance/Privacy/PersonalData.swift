@@ -10,14 +10,20 @@ public enum PersonalDataClass: String, Sendable, CaseIterable, Codable {
     /// Tags such as disability, community correction or key youth.
     case sensitiveTags = "sensitive-tags"
 
-    /// The masked form: 330110********123X, 138****5678, 张*, and no hint at all for health,
+    /// The masked form: 330110************, 138****5678, 张*, and no hint at all for health,
     /// location and tags.
+    ///
+    /// An ID number keeps only its region: answers show a person's address, birth year and sex,
+    /// and the number encodes them, so the usual "first 6, last 4" left 33–67 candidates (the day
+    /// of birth and the parity of the serial); with the last four hidden too there are
+    /// 365 × 500 ≈ 182,000 (the check digit follows from the rest), and a look-up by full number
+    /// needs a purpose and is throttled (``RegistryService/lookUp(_:key:purpose:for:requestID:)``).
     public func mask(_ value: String) -> String {
         guard !value.isEmpty else { return "" }
         switch self {
         case .idNumber:
             guard value.count > 10 else { return String(repeating: "*", count: value.count) }
-            return String(value.prefix(6)) + String(repeating: "*", count: value.count - 10) + String(value.suffix(4))
+            return String(value.prefix(6)) + String(repeating: "*", count: value.count - 6)
         case .phone:
             guard value.count >= 7 else { return String(repeating: "*", count: value.count) }
             return String(value.prefix(3)) + String(repeating: "*", count: value.count - 7) + String(value.suffix(4))

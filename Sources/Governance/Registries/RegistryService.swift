@@ -9,11 +9,15 @@ public final class RegistryService: Sendable {
     /// Personal data goes to the store sealed and comes back opened through it.
     public let vault: PersonalDataVault
     private let gate = WriteGate()
+    /// Look-ups by a personal key (a full ID number) per account and hour: each answer, found or
+    /// not, confirms or rules out one number, so an account may not try them by the thousand.
+    let keyLookups: RateLimiter
 
-    public init(store: any CityBrainStore, addresses: AddressService, vault: PersonalDataVault) {
+    public init(store: any CityBrainStore, addresses: AddressService, vault: PersonalDataVault, keyLookupsPerHour: Int = 60) {
         self.store = store
         self.addresses = addresses
         self.vault = vault
+        self.keyLookups = RateLimiter(limit: keyLookupsPerHour)
     }
 
     /// The address of a code or a text, as registry rows give it.
@@ -154,8 +158,29 @@ public final class RegistryService: Sendable {
 
     /// A record as a principal may see it: masked, only inside his territory ("not found" outside,
     /// as for a record that does not exist). The read is on the audit trail.
-    public func lookUp(_ kind: RegistryKind, key: String, for principal: Principal, requestID: String? = nil) async throws -> (RegistryEntry, [FieldConflict]) {
-        let entry = try await scopedEntry(kind, key: key, permission: .registryRead, for: principal)
+    ///
+    /// Where the key itself is personal (a person's ID number) the answer, even "not found",
+    /// tells whether that number lives here: a purpose is required, the account is throttled, and
+    /// every attempt, found or not, is on the trail with its purpose.
+    public func lookUp(_ kind: RegistryKind, key: String, purpose: String? = nil, for principal: Principal, requestID: String? = nil) async throws -> (RegistryEntry, [FieldConflict]) {
+        try principal.require(.registryRead)
+        var stated: String?
+        if RegistrySchema.keyIsPersonal(kind) {
+            let reason = (purpose ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            guard reason.count >= 4 else { throw AccountChangeRefused("purpose", "say why you look this person up (at least 4 characters)") }
+            guard keyLookups.allow("account:\(principal.accountID):\(principal.auditName)") else { throw LookupThrottled(limit: keyLookups.limit) }
+            stated = reason
+        }
+        let entry: RegistryEntry
+        do {
+            entry = try await scopedEntry(kind, key: key, permission: .registryRead, for: principal)
+        } catch AccessDenied.outsideTerritory {
+            if let stated {
+                _ = try await store.appendAudit([AuditRecord(actor: principal.auditName, action: "read.\(kind.rawValue).miss", target: auditTarget(kind, key: key),
+                                                             purpose: stated, requestID: requestID)])
+            }
+            throw AccessDenied.outsideTerritory
+        }
         let claims = try await fieldConflicts(kind, key: key).map { c in
             var masked = c
             if let fieldClass = RegistrySchema.personalFields[kind]?[c.field] { masked.value = fieldClass.mask(c.value) }
@@ -163,7 +188,7 @@ public final class RegistryService: Sendable {
             return masked
         }
         _ = try await store.appendAudit([AuditRecord(actor: principal.auditName, action: "read.\(kind.rawValue)", target: auditTarget(kind, key: key),
-                                                     requestID: requestID)])
+                                                     purpose: stated, requestID: requestID)])
         return (RegistrySchema.masked(entry), claims)
     }
 
@@ -198,4 +223,10 @@ public final class RegistryService: Sendable {
         e.gridCode = addresses.address(e.addressCode)?.gridCode
         return e
     }
+}
+
+/// Too many look-ups by personal key from one account within the hour.
+public struct LookupThrottled: Error, CustomStringConvertible {
+    public var limit: Int
+    public var description: String { "at most \(limit) look-ups by ID number an hour per account; try again later" }
 }
