@@ -56,6 +56,7 @@ struct ImportAddresses: AsyncParsableCommand {
         progress.update("checking and writing \(rows.count) addresses")
         do {
             let result = try await services.addresses.importAddresses(rows, options: options)
+            try await checkpointAfterBulkWrite(services.store)
             progress.finish()
             try reportFindings(result.issues, file: file, rejects: rejects)
             print("Imported addresses: \(result.inserted) new, \(result.updated) updated, \(result.unchanged) unchanged; \(Set(result.issues.filter { $0.severity == .error }.map(\.line)).count) rows rejected.")

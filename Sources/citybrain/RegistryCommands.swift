@@ -38,6 +38,7 @@ struct RegistryImportArguments: ParsableArguments {
         let rows = TableChunks(table) { n in progress.update("read \(n) rows (\(table.formatDescription))") }
         do {
             let result = try await registries.importRows(kind, reader: reader, at: Date(), nextRows: rows.next)
+            try await checkpointAfterBulkWrite(services.store)
             progress.finish()
             try reportFindings(result.issues, file: file, rejects: rejects)
             print("Imported \(kind.chineseName) (\(kind.rawValue)): \(result.inserted) new, \(result.merged) merged, \(result.unchanged) unchanged, \(result.flagged) flagged for review; \(Set(result.issues.filter { $0.severity == .error }.map(\.line)).count) rows rejected.")

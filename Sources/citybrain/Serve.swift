@@ -120,6 +120,8 @@ struct Demo: AsyncParsableCommand {
             try await sqlite.setSetting("demo.preset", chosenPreset.rawValue)
             try await sqlite.setSetting("demo.seed", String(chosenSeed))
             try await sqlite.removeSetting("demo.pending")
+            progress.update("checkpointing the write-ahead log")
+            try await checkpointAfterBulkWrite(sqlite)
             progress.finish("Generated the \(chosenPreset.rawValue) demo district (seed \(chosenSeed)) into \(store.database).")
         } else {
             let existing = try await sqlite.setting("demo.preset").map { "demo preset \($0)" } ?? "imported data"
@@ -140,6 +142,9 @@ struct Demo: AsyncParsableCommand {
         for line in accountLines { print("  " + line.replacingOccurrences(of: "\t", with: "  ")) }
         guard !noServe else { return }
         print("Open http://\(listen.host == "0.0.0.0" ? "127.0.0.1" : listen.host):\(listen.port)/ in a browser. Ctrl-C stops the server.")
+        // Under a pipe or a service manager standard output is buffered in blocks, and a server
+        // that runs until stopped would never show the accounts.
+        fflush(nil)
         try await serve(services, listen: listen, logger: logger)
     }
 }

@@ -117,3 +117,9 @@ func printError(_ message: String) {
 
 /// Who acts when the command line writes: the operating-system user.
 var cliActor: String { "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "unknown")" }
+
+/// After a bulk write into a SQLite file: the WAL is copied into the database and cut back, so a
+/// large import does not leave gigabytes of log beside the file (PostgreSQL manages its own).
+func checkpointAfterBulkWrite(_ store: any CityBrainStore) async throws {
+    if let sqlite = store as? SQLiteStore { try await sqlite.checkpoint() }
+}

@@ -157,3 +157,19 @@ struct SQLiteUnreadableRowTests {
         #expect(!store.unreadableRows.all.contains { $0.table == "calendar_day" })
     }
 }
+
+@Suite("SQLiteStore: the write-ahead log stays bounded")
+struct SQLiteWALTests {
+    @Test("after a bulk load a checkpoint empties the WAL, and the file is cut back to the limit while serving")
+    func walIsBounded() async throws {
+        let store = try await SQLiteStoreTests.factory() as! SQLiteStore
+        try await StoreBehaviour.largeRegistryBatch { store }
+        let wal = store.path + "-wal"
+        let before = (try FileManager.default.attributesOfItem(atPath: wal)[.size] as? NSNumber)?.int64Value ?? 0
+        #expect(before > 0, "the bulk load went through the WAL")
+        #expect(try await store.checkpoint() == 0)
+        let limit = try await store.database.read { db in try Int.fetchOne(db, sql: "PRAGMA journal_size_limit") }
+        #expect(limit == SQLiteStore.walSizeLimit)
+        #expect(try await store.registryCount(.house) == 60_000, "everything is still there")
+    }
+}
