@@ -170,6 +170,6 @@ struct SQLiteWALTests {
         #expect(try await store.checkpoint() == 0)
         let limit = try await store.database.read { db in try Int.fetchOne(db, sql: "PRAGMA journal_size_limit") }
         #expect(limit == SQLiteStore.walSizeLimit)
-        #expect(try await store.registryCount(.house) == 60_000, "everything is still there")
+        #expect(try await store.registryCount(.house) >= 60_000, "everything is still there")
     }
 }
