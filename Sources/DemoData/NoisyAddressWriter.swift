@@ -2,8 +2,9 @@ import Foundation
 import Governance
 
 /// Writes library addresses the way department exports and hotline operators do: prefixes left
-/// out, full-width digits, Chinese numerals, 栋/座/号楼 for 幢, 5-2-301 forms, filler words,
-/// stray spaces and punctuation, old road names, and one-character typos in names. Each text comes
+/// out, full-width digits, Chinese numerals, 栋/座/号楼/3# for 幢, 5-2-301 forms, filler words,
+/// stray spaces and punctuation, old road names, one-character typos in names, and the caller's
+/// phone and name after the address, as 12345 tickets carry them. Each text comes
 /// with the code of the address it was written from, so a matcher's accuracy can be measured.
 public struct NoisyAddressWriter: Sendable {
     public var random: DemoRandom
@@ -58,7 +59,7 @@ public struct NoisyAddressWriter: Sendable {
                 for n in [b] + (e.unit.map { [$0] } ?? []) + [e.room!] { numbers.append(number(n)) }
                 parts.append(numbers.joined(separator: "-"))
             } else {
-                let word = ["幢", "幢", "幢", "栋", "座", "号楼"].randomElement(using: &random)!
+                let word = ["幢", "幢", "幢", "栋", "座", "号楼", "#", "#楼"].randomElement(using: &random)!
                 parts.append(spelled(b) + word)
                 if let u = e.unit { parts.append(spelled(u) + "单元") }
                 if let r = e.room { parts.append(number(r) + ["室", "室", "室", "房", ""].randomElement(using: &random)!) }
@@ -72,7 +73,26 @@ public struct NoisyAddressWriter: Sendable {
             if i > 0 { text += separators.randomElement(using: &random)! }
             text += p
         }
+        // Hotline tickets go on with the caller: a phone, a name, sometimes both.
+        if Int.random(in: 0..<5, using: &random) == 0 { text += contact() }
         return text
+    }
+
+    static let surnames = Array("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗")
+
+    /// What follows the address in a 12345 ticket.
+    private mutating func contact() -> String {
+        let mobile = "1" + ["38", "39", "58", "86", "77"].randomElement(using: &random)! + String(format: "%08d", Int.random(in: 0..<100_000_000, using: &random))
+        let landline = "0571-" + String(format: "%08d", Int.random(in: 10_000_000..<100_000_000, using: &random))
+        let name = String(Self.surnames.randomElement(using: &random)!) + ["先生", "女士", "师傅"].randomElement(using: &random)!
+        switch Int.random(in: 0..<6, using: &random) {
+        case 0: return "，联系电话" + mobile
+        case 1: return " 电话：" + landline
+        case 2: return " " + name + " " + mobile
+        case 3: return "（联系人：" + name + "，手机" + mobile + "）"
+        case 4: return " " + mobile
+        default: return "，" + name
+        }
     }
 
     /// A number, sometimes in full-width digits.

@@ -1,7 +1,8 @@
 /// Rewrites free-text addresses as departments export them into one spelling, before parsing:
 /// full-width characters to half-width, Chinese numerals before a unit word to digits (三幢 → 3幢,
-/// 十二单元 → 12单元), the variants of 幢/单元/室 to one each, "5-2-301" to 5幢2单元301室, and
-/// filler words (附近, 对面 …), spaces and punctuation removed.
+/// 十二单元 → 12单元), the variants of 幢/单元/室 to one each (3#楼 and 3# too), "5-2-301" to
+/// 5幢2单元301室, filler words (附近, 对面 …), spaces and punctuation removed, and what follows
+/// the address in a hotline ticket (联系电话…, a phone number, 张先生) cut off.
 ///
 /// It works on Unicode scalars in one pass (no regular expressions, no intermediate strings): it
 /// runs for every address of every import.
@@ -22,12 +23,44 @@ public enum AddressNormalizer {
 
     /// Words that follow a number in an address, longest first, with their normal spelling.
     static let numberWords: [(word: Scalars, normal: Scalars)] = [
+        // 3#, 3#楼, 3#栋: building 3, as site and property offices write it.
+        ("#楼", "幢"), ("#栋", "幢"), ("#幢", "幢"), ("#", "幢"),
         ("号楼", "幢"), ("号院", "号"), ("号房", "室"), ("单元", "单元"), ("幢", "幢"), ("栋", "幢"), ("座", "幢"),
         ("号", "号"), ("室", "室"), ("房", "室"), ("户", "室"), ("层", "层"), ("楼", "楼"), ("组", "组"), ("单", "单元"),
     ].map { (Array($0.0.unicodeScalars), Array($0.1.unicodeScalars)) }
 
     static let building: Unicode.Scalar = "幢", room: Unicode.Scalar = "室", unitWord: Scalars = Array("单元".unicodeScalars)
     static let lou: Unicode.Scalar = "楼", floor: Unicode.Scalar = "层", houseNumber: Unicode.Scalar = "号"
+
+    /// Words after which a hotline ticket's address text goes on with who called and how to reach
+    /// him (联系电话 138…, 电话：0571-…, 联系人 张先生): the address ends there.
+    static let contactCues: [Scalars] = [
+        "联系电话", "联系方式", "联系人", "联系", "报警人", "反映人", "来电人", "来电号码", "电话", "手机", "座机", "TEL", "PHONE",
+    ].map { Array($0.unicodeScalars) }.sorted { $0.count > $1.count }
+    /// Forms of address after a surname: 张先生, 王女士, 李师傅.
+    static let titles: [Scalars] = ["先生", "女士", "小姐", "师傅", "阿姨", "大爷"].map { Array($0.unicodeScalars) }
+
+    /// Where the address ends and contact details begin: a cue word, a number too long for an
+    /// address (seven digits or more: a phone), or a surname with a title.
+    static func contactStart(_ input: Scalars) -> Int? {
+        var i = 0
+        while i < input.count {
+            if contactCues.contains(where: { matches($0, input, at: i) }) { return i }
+            if isDigit(input[i]) {
+                var j = i, digits = 0
+                while j < input.count, isDigit(input[j]) || (isDash(input[j]) && j + 1 < input.count && isDigit(input[j + 1]) && input[i] == "0") {
+                    if isDigit(input[j]) { digits += 1 }
+                    j += 1
+                }
+                if digits >= 7 { return i }
+                i = j
+                continue
+            }
+            if i > 0, titles.contains(where: { matches($0, input, at: i) }) { return i - 1 }
+            i += 1
+        }
+        return nil
+    }
 
     public static func normalize(_ text: String) -> String {
         var s = String()
@@ -45,6 +78,7 @@ public enum AddressNormalizer {
             if v >= 0x61 && v <= 0x7A { v -= 0x20 }
             input.append(Unicode.Scalar(v)!)
         }
+        if let cut = contactStart(input) { input.removeSubrange(cut...) }
         var out: Scalars = []
         out.reserveCapacity(input.count + 8)
         var sawBuilding = false
