@@ -166,3 +166,30 @@ extension PostgresMigrations {
         "ALTER TABLE account ADD COLUMN failure_window_start bigint",
     ])
 }
+
+extension PostgresMigrations {
+    /// Signed statements of the trail's head (AuditCheckpoint), appended and never changed; and
+    /// TRUNCATE refused on both tables (row triggers do not see it).
+    static let auditCheckpoints = Migration(name: "0009 audit checkpoints, no truncation", statements: [
+        """
+        CREATE TABLE audit_checkpoint (
+          sequence bigint PRIMARY KEY,
+          hash text NOT NULL,
+          time bigint NOT NULL,
+          signature text NOT NULL
+        )
+        """,
+        """
+        CREATE TRIGGER audit_checkpoint_no_change BEFORE UPDATE OR DELETE ON audit_checkpoint
+          FOR EACH ROW EXECUTE FUNCTION audit_entry_refuse_change()
+        """,
+        """
+        CREATE TRIGGER audit_entry_no_truncate BEFORE TRUNCATE ON audit_entry
+          FOR EACH STATEMENT EXECUTE FUNCTION audit_entry_refuse_change()
+        """,
+        """
+        CREATE TRIGGER audit_checkpoint_no_truncate BEFORE TRUNCATE ON audit_checkpoint
+          FOR EACH STATEMENT EXECUTE FUNCTION audit_entry_refuse_change()
+        """,
+    ])
+}

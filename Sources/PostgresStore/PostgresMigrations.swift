@@ -171,5 +171,6 @@ enum PostgresMigrations {
         jobLeases,
         reportersByAccount,
         loginFailureWindow,
+        auditCheckpoints,
     ]
 }

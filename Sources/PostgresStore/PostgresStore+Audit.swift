@@ -89,3 +89,22 @@ extension PostgresStore: AuditStore {
         return entries
     }
 }
+
+extension PostgresStore: AuditCheckpointStore {
+    public func saveAuditCheckpoint(_ checkpoint: AuditCheckpoint) async throws {
+        _ = try await client.query("""
+            INSERT INTO audit_checkpoint (sequence, hash, time, signature)
+            VALUES (\(checkpoint.sequence), \(checkpoint.hash), \(Self.milliseconds(checkpoint.time)), \(checkpoint.signature))
+            ON CONFLICT (sequence) DO NOTHING RETURNING sequence
+            """, logger: logger).collect()
+    }
+
+    public func auditCheckpoints() async throws -> [AuditCheckpoint] {
+        var found: [AuditCheckpoint] = []
+        for try await (sequence, hash, time, signature) in try await client.query("SELECT sequence, hash, time, signature FROM audit_checkpoint ORDER BY sequence",
+                                                                                 logger: logger).decode((Int64, String, Int64, String).self) {
+            found.append(AuditCheckpoint(sequence: sequence, hash: hash, time: Self.date(time), signature: signature))
+        }
+        return found
+    }
+}

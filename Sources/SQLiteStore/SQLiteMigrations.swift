@@ -376,6 +376,21 @@ enum SQLiteMigrations {
             // Failures count within a window (LockoutRule), so the window's start is kept.
             try db.execute(sql: "ALTER TABLE account ADD COLUMN failure_window_start INTEGER")
         }
+        m.registerMigration("0014 audit checkpoints") { db in
+            // Signed statements of the trail's head (AuditCheckpoint): appended, never changed.
+            try db.execute(sql: """
+                CREATE TABLE audit_checkpoint (
+                  sequence INTEGER PRIMARY KEY,
+                  hash TEXT NOT NULL,
+                  time INTEGER NOT NULL,
+                  signature TEXT NOT NULL
+                );
+                CREATE TRIGGER audit_checkpoint_no_update BEFORE UPDATE ON audit_checkpoint
+                  BEGIN SELECT RAISE(ABORT, 'audit checkpoints cannot be changed'); END;
+                CREATE TRIGGER audit_checkpoint_no_delete BEFORE DELETE ON audit_checkpoint
+                  BEGIN SELECT RAISE(ABORT, 'audit checkpoints cannot be changed'); END;
+                """)
+        }
         return m
     }
 }

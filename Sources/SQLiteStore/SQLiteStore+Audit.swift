@@ -69,3 +69,20 @@ extension SQLiteStore {
                    previousHash: row["previous_hash"], hash: row["hash"])
     }
 }
+
+extension SQLiteStore {
+    public func saveAuditCheckpoint(_ checkpoint: AuditCheckpoint) async throws {
+        try await database.write { db in
+            try db.execute(sql: "INSERT INTO audit_checkpoint (sequence, hash, time, signature) VALUES (?, ?, ?, ?) ON CONFLICT(sequence) DO NOTHING",
+                           arguments: [checkpoint.sequence, checkpoint.hash, Self.milliseconds(checkpoint.time), checkpoint.signature])
+        }
+    }
+
+    public func auditCheckpoints() async throws -> [AuditCheckpoint] {
+        try await database.read { db in
+            try Row.fetchAll(db, sql: "SELECT sequence, hash, time, signature FROM audit_checkpoint ORDER BY sequence").map {
+                AuditCheckpoint(sequence: $0[0], hash: $0[1], time: Self.date($0[2]), signature: $0[3])
+            }
+        }
+    }
+}

@@ -29,6 +29,11 @@ struct StoreOptions: ParsableArguments {
     @Option(name: .long, help: "Fewest people a cell of a person layer (elderly living alone, disabled …) shows to accounts that may not reveal personal data; smaller cells are left out (env CITYBRAIN_LAYER_MINIMUM_COUNT).")
     var layerMinimumCount: Int = Int(ProcessInfo.processInfo.environment["CITYBRAIN_LAYER_MINIMUM_COUNT"] ?? "") ?? 5
 
+    @Option(name: .long, help: "Key file that signs the audit trail's checkpoints, kept apart from the database (env CITYBRAIN_AUDIT_KEY_FILE; default with SQLite: the database path + .audit-key).")
+    var auditKeyFile: String?
+
+    var auditKeyPath: String? { auditKeyFile ?? ProcessInfo.processInfo.environment["CITYBRAIN_AUDIT_KEY_FILE"] ?? (isPostgres ? nil : database + ".audit-key") }
+
     @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error (env CITYBRAIN_LOG_LEVEL).")
     var logLevel: String = ProcessInfo.processInfo.environment["CITYBRAIN_LOG_LEVEL"] ?? "info"
 
@@ -89,6 +94,9 @@ struct ListenOptions: ParsableArguments {
     @Option(name: .customLong("trusted-proxy"), parsing: .upToNextOption,
             help: "Reverse proxies (addresses or CIDR networks) whose Forwarded / X-Forwarded-For headers name the client; without one those headers are ignored (env CITYBRAIN_TRUSTED_PROXIES, comma-separated).")
     var trustedProxyOption: [String] = []
+
+    @Option(name: .long, help: "Hours between two signed checkpoints of the audit trail (env CITYBRAIN_AUDIT_CHECKPOINT_HOURS).")
+    var auditCheckpointHours: Int = Int(ProcessInfo.processInfo.environment["CITYBRAIN_AUDIT_CHECKPOINT_HOURS"] ?? "") ?? 24
 
     func trustedProxies() throws -> TrustedProxies {
         let entries = trustedProxyOption.isEmpty ? (ProcessInfo.processInfo.environment["CITYBRAIN_TRUSTED_PROXIES"].map { [$0] } ?? []) : trustedProxyOption

@@ -21,11 +21,11 @@ struct Serve: AsyncParsableCommand {
         if services.regions.territory().regions.isEmpty {
             logger.warning("the database holds no regions yet: import some with `citybrain import regions FILE`, or run `citybrain demo`")
         }
-        try await serve(services, listen: listen, logger: logger)
+        try await serve(services, listen: listen, store: store, logger: logger)
     }
 }
 
-func serve(_ services: CityBrainServices, listen: ListenOptions, logger: Logger) async throws {
+func serve(_ services: CityBrainServices, listen: ListenOptions, store options: StoreOptions, logger: Logger) async throws {
     if let file = listen.cockpits {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: file)) } catch { throw ValidationError("--cockpits \(file): cannot be read (\(error.localizedDescription))") }
@@ -42,6 +42,13 @@ func serve(_ services: CityBrainServices, listen: ListenOptions, logger: Logger)
     var background: [any Service] = []
     if let postgres = services.store as? PostgresStore {
         background.append(CaseNoticeRelay(store: postgres, hub: services.cases.notices, instance: configuration.instance, logger: logger))
+    }
+    if let key = try openAuditKey(options, create: options.auditKeyPath != nil) {
+        guard listen.auditCheckpointHours >= 1 else { throw ValidationError("--audit-checkpoint-hours is at least 1") }
+        background.append(AuditCheckpointService(checkpoints: AuditCheckpoints(audit: services.store, checkpoints: services.store, key: key), leases: services.store,
+                                                 holder: configuration.instance, interval: .seconds(Int64(listen.auditCheckpointHours) * 3600), logger: logger))
+    } else {
+        logger.warning("no audit key file (--audit-key-file): the audit trail gets no signed checkpoints")
     }
     for row in services.store.unreadableRows.all {
         logger.error("unreadable row left out; serving the rest (degraded on /readyz)", metadata: ["table": "\(row.table)", "key": "\(row.key)", "reason": "\(row.reason)"])
@@ -145,7 +152,7 @@ struct Demo: AsyncParsableCommand {
         // Under a pipe or a service manager standard output is buffered in blocks, and a server
         // that runs until stopped would never show the accounts.
         fflush(nil)
-        try await serve(services, listen: listen, logger: logger)
+        try await serve(services, listen: listen, store: store, logger: logger)
     }
 }
 

@@ -123,3 +123,19 @@ var cliActor: String { "cli:\(ProcessInfo.processInfo.environment["USER"] ?? "un
 func checkpointAfterBulkWrite(_ store: any CityBrainStore) async throws {
     if let sqlite = store as? SQLiteStore { try await sqlite.checkpoint() }
 }
+
+/// The key that signs audit checkpoints: read from its file, or made there when `create` (the
+/// first checkpoint); nil when there is none and none may be made.
+func openAuditKey(_ options: StoreOptions, create: Bool) throws -> AuditCheckpointKey? {
+    guard let path = options.auditKeyPath else {
+        if create { throw ValidationError("with PostgreSQL give the audit key file with --audit-key-file or CITYBRAIN_AUDIT_KEY_FILE (the same for every instance)") }
+        return nil
+    }
+    let url = URL(fileURLWithPath: path)
+    if FileManager.default.fileExists(atPath: path) { return try AuditCheckpointKey.load(from: url) }
+    guard create else { return nil }
+    let key = AuditCheckpointKey.generate()
+    try key.save(to: url)
+    printError("Created the audit key file \(path): it signs the audit trail's checkpoints. Keep it apart from the database (an insider who holds both could forge checkpoints).")
+    return key
+}

@@ -28,3 +28,18 @@ struct PostgresUnreadableRowTests {
                 == ["calendar_day 361-01-01", "calendar_day 2027-2-2", "case_class E0999", "department broken", "dispatch_route *@nowhere"])
     }
 }
+
+@Suite("PostgresStore: the audit trail cannot be truncated")
+struct PostgresAuditTruncateTests {
+    @Test("TRUNCATE of the audit trail or its checkpoints is refused, as are updates and deletes")
+    func noTruncate() async throws {
+        let store = try await TestServer.freshStore()
+        _ = try await store.appendAudit([AuditRecord(actor: "t", action: "test", target: "x")])
+        try await store.saveAuditCheckpoint(AuditCheckpointKey.generate().sign(sequence: 1, hash: String(repeating: "0", count: 64), time: Date()))
+        for sql in ["TRUNCATE audit_entry", "TRUNCATE audit_checkpoint", "DELETE FROM audit_entry", "UPDATE audit_checkpoint SET hash = 'x'"] {
+            await #expect(throws: (any Error).self, "\(sql)") { _ = try await store.client.query(PostgresQuery(unsafeSQL: sql), logger: store.logger).collect() }
+        }
+        #expect(try await store.auditEntries(from: 1, limit: 10).count == 1)
+        #expect(try await store.auditCheckpoints().count == 1)
+    }
+}

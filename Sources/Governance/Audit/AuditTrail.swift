@@ -89,13 +89,22 @@ public enum AuditChain {
         case brokenLink(sequence: Int64)
         /// The newest entry is not the head recorded elsewhere (entries removed at the end).
         case headMismatch(expected: String, found: String?)
+        /// A checkpoint whose signature the key does not make (forged, or signed with another key).
+        case forgedCheckpoint(sequence: Int64)
+        /// A checkpoint or anchor names an entry the trail no longer has with that hash.
+        case anchorMismatch(sequence: Int64, expected: String, found: String?)
 
         public var description: String {
             switch self {
             case .missing(let before, let expected): "entries \(expected)…\(before - 1) are missing before entry \(before) (removed)"
             case .modified(let s): "entry \(s) was changed: its content no longer matches its hash"
             case .brokenLink(let s): "entry \(s) does not follow entry \(s - 1): entries were reordered or replaced"
-            case .headMismatch(let expected, let found): "the newest entry's hash is \(found ?? "none"), not the recorded head \(expected): entries were removed at the end"
+            case .headMismatch(let expected, let found):
+                found.map { "the newest entry's hash is \($0), not the recorded head \(expected): entries were removed at the end" }
+                    ?? "no entry has the recorded hash \(expected): entries were removed or rewritten"
+            case .forgedCheckpoint(let s): "the checkpoint of entry \(s) is not signed with the audit key: it was forged or altered"
+            case .anchorMismatch(let s, let expected, let found):
+                "entry \(s) should have the hash \(expected) (checkpoint or anchor) but \(found.map { "has \($0)" } ?? "is gone"): the trail was rewritten or cut"
             }
         }
     }
