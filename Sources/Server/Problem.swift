@@ -56,11 +56,14 @@ public struct Problem: Error, Sendable, HTTPResponseError {
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
         let id = (context as? AppRequestContext)?.requestID
-        let body = Body(type: "tag:citybrain,2026:problem/\(kind)", title: title, status: Int(status.code), detail: detail,
-                        instance: request.uri.path, requestId: id, errors: errors.isEmpty ? nil : errors,
+        let language = ReaderLanguage(acceptLanguage: request.headers[.acceptLanguage])
+        let p = written(for: language, path: request.uri.path)
+        let body = Body(type: "tag:citybrain,2026:problem/\(kind)", title: p.title, status: Int(status.code), detail: p.detail,
+                        instance: request.uri.path, requestId: id, errors: p.errors.isEmpty ? nil : p.errors,
                         allowedActions: allowedActions, currentVersion: currentVersion)
         let data = try JSONResponse.encoder.encode(body)
-        return Response(status: status, headers: [.contentType: "application/problem+json"], body: .init(byteBuffer: ByteBuffer(bytes: data)))
+        return Response(status: status, headers: [.contentType: "application/problem+json", .contentLanguage: language == .chinese ? "zh-CN" : "en"],
+                        body: .init(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
 

@@ -357,3 +357,33 @@ struct IDInferenceTests {
         #expect(trail.allSatisfy { $0.purpose == "核对住户" && !$0.target.contains("110101199003074258") })
     }
 }
+
+@Suite("Problems in the reader's language")
+struct ProblemLanguageTests {
+    @Test("refusals are Chinese by default and English with Accept-Language: en; field reasons follow")
+    func language() async throws {
+        let f = try await AuthorizationMatrixTests.fixture()
+        let app = Application(router: buildRouter(services: f.services))
+        try await app.test(.router) { client in
+            let wrong = SessionSecurityTests.loginBody("s-analyst", "Wrong-password-1")
+            let (zhDetail, zhLanguage) = try await client.execute(uri: "/api/v1/session", method: .post, headers: [.contentType: "application/json"], body: wrong) {
+                (try json($0)["detail"]?.stringValue, $0.headers[.contentLanguage])
+            }
+            #expect(zhDetail == "用户名或密码错误，或账号因多次失败已被锁定" && zhLanguage == "zh-CN")
+            let enDetail = try await client.execute(uri: "/api/v1/session", method: .post, headers: [.contentType: "application/json", .acceptLanguage: "en-GB,en;q=0.9,zh;q=0.5"],
+                                                    body: wrong) { try json($0)["detail"]?.stringValue }
+            #expect(enDetail?.hasPrefix("the user name or password is wrong") == true)
+            // A field's reason, in Chinese, with the field named as before.
+            let (field, reason, title) = try await client.execute(uri: "/api/v1/session", method: .post, headers: [.contentType: "application/json", .acceptLanguage: "zh-CN"],
+                                                                   body: ByteBuffer(string: #"{"username": "x"}"#)) { response in
+                let body = try json(response)
+                let first = body["errors"]?.arrayValue?.first?.objectValue
+                return (first?["field"]?.stringValue, first?["reason"]?.stringValue, body["title"]?.stringValue)
+            }
+            #expect(field == "password" && reason == "必填" && title == "请求有误")
+            let forbidden = try await client.execute(uri: "/api/v1/audit", method: .get,
+                                                     headers: [.cookie: try await AuthorizationMatrixTests.login(client, "s-analyst").cookie]) { try json($0)["detail"]?.stringValue }
+            #expect(forbidden == "需要权限 audit.read")
+        }
+    }
+}

@@ -22,7 +22,9 @@ window.CityBrain = (function () {
   }
 
   async function request(url, options) {
-    const headers = Object.assign({ Accept: 'application/json' }, (options && options.headers) || {});
+    // Refusals come back in the page's language.
+    const pageLanguage = localStorage.getItem('citybrain.lang') === 'en' ? 'en' : 'zh-CN';
+    const headers = Object.assign({ Accept: 'application/json', 'Accept-Language': pageLanguage }, (options && options.headers) || {});
     if (options && options.method && options.method !== 'GET' && csrfToken) { headers['X-CSRF-Token'] = csrfToken; }
     const response = await fetch(url, Object.assign({}, options, { headers, credentials: 'same-origin' }));
     const body = response.status === 204 ? null : await response.json().catch(() => null);

@@ -60,7 +60,8 @@
   }
 
   async function call(url, options) {
-    const response = await fetch(url, Object.assign({ credentials: 'omit' }, options));
+    const headers = Object.assign({ 'Accept-Language': lang === 'en' ? 'en' : 'zh-CN' }, (options && options.headers) || {});
+    const response = await fetch(url, Object.assign({ credentials: 'omit' }, options, { headers }));
     const body = await response.json().catch(() => null);
     if (!response.ok) {
       const error = new Error(refusal(response.status >= 500 ? 500 : response.status, body));
