@@ -85,6 +85,7 @@ public func buildRouter(services: CityBrainServices, configuration: ServerConfig
     router.add(middleware: ClientAddressMiddleware(proxies: configuration.trustedProxies))
     router.add(middleware: RequestIDMiddleware(strictTransport: configuration.secureCookies))
     router.add(middleware: ProblemMiddleware())
+    router.add(middleware: MethodNotAllowedMiddleware(policies: policies))
     router.add(middleware: CompressionMiddleware())
     router.add(middleware: LogRequestsMiddleware(.debug))
     if let publicFolder = Bundle.module.url(forResource: "Public", withExtension: nil)?.path {

@@ -20,6 +20,12 @@ struct AuthenticationMiddleware: RouterMiddleware {
                 context.logger.notice("API token refused", metadata: ["client": "\(context.client)", "path": "\(request.uri.path)"])
                 throw Problem(.unauthorized, kind: "invalid-token", title: "Invalid token", detail: "the API token is unknown, expired or revoked")
             }
+            // A stale or forged session cookie beside a token is refused too: a request's credentials
+            // are either all good or refused, never partly ignored.
+            if let cookie = request.cookies[Self.cookieName]?.value, try await accounts.authenticate(sessionToken: cookie) == nil {
+                context.logger.notice("session cookie refused beside a token", metadata: ["client": "\(context.client)", "path": "\(request.uri.path)"])
+                throw Problem(.unauthorized, kind: "invalid-token", title: "Invalid credentials", detail: "the session cookie sent with the token is unknown or expired")
+            }
             context.principal = principal
             context.apiToken = String(parts[1])
             context.logger[metadataKey: "actor"] = .string(principal.auditName)

@@ -385,12 +385,14 @@ struct CaseController {
             var features: [Feature]
             var truncated: Bool
         }
-        return try JSONResponse.make(Collection(features: found.map { p in
+        var response = try JSONResponse.make(Collection(features: found.map { p in
             Feature(geometry: Point(coordinates: [p.location.longitude, p.location.latitude]),
                     properties: Properties(number: p.number, status: p.status.rawValue, classCode: p.classCode,
                                            className: p.classCode.flatMap { try? CaseClassCode($0) }.flatMap { dictionary.class($0)?.name },
                                            gridCode: p.gridCode, overdue: p.runningDue.map { $0 < now } ?? false))
         }, truncated: truncated))
+        response.headers[.contentType] = "application/geo+json"
+        return response
     }
 
     struct RevealBody: Decodable { var purpose: String }

@@ -44,6 +44,47 @@ public final class RoutePolicies: Sendable {
     public func policy(for route: String) -> RoutePolicy? { table.withLock { $0[route] } }
 
     public var all: [String: RoutePolicy] { table.withLock { $0 } }
+
+    /// The methods some route takes at `path` (for a 405's `Allow`), sorted.
+    public func allowedMethods(at path: String) -> [String] {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: true)
+        var methods: Set<String> = []
+        for key in table.withLock({ Array($0.keys) }) {
+            let parts = key.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2 else { continue }
+            let pattern = parts[1].split(separator: "/", omittingEmptySubsequences: true)
+            guard pattern.count == segments.count, zip(pattern, segments).allSatisfy(Self.matches) else { continue }
+            methods.insert(String(parts[0]))
+        }
+        return methods.sorted()
+    }
+
+    /// `{code}` takes any segment, `{code}.geojson` any segment with that suffix, others themselves.
+    static func matches(_ pattern: Substring, _ segment: Substring) -> Bool {
+        guard pattern.hasPrefix("{"), let close = pattern.firstIndex(of: "}") else { return pattern == segment }
+        let suffix = pattern[pattern.index(after: close)...]
+        return segment.count > suffix.count && segment.hasSuffix(suffix)
+    }
+}
+
+/// A path that exists with other methods answers 405 with `Allow`, not 404 (RFC 9110 §15.5.6).
+struct MethodNotAllowedMiddleware: RouterMiddleware {
+    typealias Context = AppRequestContext
+    let policies: RoutePolicies
+
+    func handle(_ request: Request, context: AppRequestContext, next: (Request, AppRequestContext) async throws -> Response) async throws -> Response {
+        do {
+            return try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            let allowed = policies.allowedMethods(at: request.uri.path)
+            guard !allowed.isEmpty else { throw error }
+            var response = try Problem(.methodNotAllowed, kind: "method-not-allowed", title: "Method not allowed",
+                                       detail: "\(request.method) is not supported on \(request.uri.path); use \(allowed.joined(separator: ", "))")
+                .response(from: request, context: context)
+            response.headers[.allow] = allowed.joined(separator: ", ")
+            return response
+        }
+    }
 }
 
 /// A router group that only takes routes with a policy, and checks the policy before the handler.
