@@ -18,6 +18,8 @@ public struct ServerConfiguration: Sendable {
     public var liveStreamLifetime: Duration
     /// How often an open live-update stream checks that its session or token is still good.
     public var liveStreamCredentialCheck: Duration
+    /// What `/metrics` shows.
+    public var metrics: ServerMetrics
     /// This process among the instances serving one database (holder of the scheduled jobs' leases).
     public var instance: String
     /// How often supervision looks for cases whose time is running out.
@@ -27,7 +29,8 @@ public struct ServerConfiguration: Sendable {
 
     public init(host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = false, publicWritesPerHour: Int = 60, tiles: TileSource? = nil,
                 liveStreamLifetime: Duration = .seconds(600), instance: String = ServerConfiguration.newInstanceName(),
-                supervisionInterval: Duration = .seconds(60), trustedProxies: TrustedProxies = .none, liveStreamCredentialCheck: Duration = .seconds(5)) {
+                supervisionInterval: Duration = .seconds(60), trustedProxies: TrustedProxies = .none, liveStreamCredentialCheck: Duration = .seconds(5),
+                metrics: ServerMetrics = ServerMetrics()) {
         self.host = host
         self.port = port
         self.secureCookies = secureCookies
@@ -38,6 +41,7 @@ public struct ServerConfiguration: Sendable {
         self.supervisionInterval = supervisionInterval
         self.trustedProxies = trustedProxies
         self.liveStreamCredentialCheck = liveStreamCredentialCheck
+        self.metrics = metrics
     }
 
     /// Host name, process ID and a random suffix: unique among instances, readable in a lease table.
@@ -84,6 +88,7 @@ public func buildRouter(services: CityBrainServices, configuration: ServerConfig
     let router = Router(context: AppRequestContext.self)
     router.add(middleware: ClientAddressMiddleware(proxies: configuration.trustedProxies))
     router.add(middleware: RequestIDMiddleware(strictTransport: configuration.secureCookies))
+    router.add(middleware: MetricsMiddleware(metrics: configuration.metrics))
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: MethodNotAllowedMiddleware(policies: policies))
     router.add(middleware: CompressionMiddleware())
@@ -107,6 +112,14 @@ public func buildRouter(services: CityBrainServices, configuration: ServerConfig
         let unreadable = services.store.unreadableRows.all
         return try JSONResponse.make(Readiness(status: unreadable.isEmpty ? "ready" : "degraded", regions: services.regions.territory().regions.count,
                                                unreadableRows: unreadable))
+    }
+    // Route names and counts only, no personal data; restrict it at the proxy if it should not be public.
+    root.get("metrics", .open) { _, _ -> Response in
+        let answers: Bool
+        do { _ = try await services.store.setting("schema"); answers = true } catch { answers = false }
+        let text = configuration.metrics.exposition(liveStreams: services.cases.notices.subscriberCount, unreadableRows: services.store.unreadableRows.all.count,
+                                                    storeAnswers: answers, regions: services.regions.territory().regions.count)
+        return JSONResponse.raw(text, contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
     let api = PolicedRoutes(router.group("api/v1"), prefix: "api/v1", policies: policies)
     api.get("openapi.json", .open) { _, _ in
@@ -142,7 +155,7 @@ public func buildApplication(services: CityBrainServices, configuration: ServerC
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "CityBrain"),
         services: [RegionRefreshService(regions: services.regions, logger: logger),
                    SupervisionService(cases: services.cases, leases: services.store, holder: configuration.instance,
-                                      interval: configuration.supervisionInterval, logger: logger)] + backgroundServices,
+                                      interval: configuration.supervisionInterval, logger: logger, metrics: configuration.metrics)] + backgroundServices,
         logger: logger)
 }
 

@@ -15,20 +15,26 @@ public struct SupervisionService: Service {
     let holder: String
     let interval: Duration
     let logger: Logger
+    let metrics: ServerMetrics?
 
-    public init(cases: CaseService, leases: any JobLeaseStore, holder: String, interval: Duration = .seconds(60), logger: Logger) {
+    public init(cases: CaseService, leases: any JobLeaseStore, holder: String, interval: Duration = .seconds(60), logger: Logger,
+                metrics: ServerMetrics? = nil) {
         supervision = CaseSupervision(cases: cases)
         self.leases = leases
         self.holder = holder
         self.interval = interval
         self.logger = logger
+        self.metrics = metrics
     }
 
     /// One run at `time` if this instance holds (or can take) the job's lease; nil when another does.
     public func runOnce(at time: Date = CaseService.now()) async throws -> CaseSupervision.Outcome? {
         let lease = (Double(interval.components.seconds) + Double(interval.components.attoseconds) * 1e-18) * 3
         guard try await leases.acquireLease(Self.job, holder: holder, now: time, until: time.addingTimeInterval(lease)) else { return nil }
-        return try await supervision.run(at: time)
+        let start = ContinuousClock.now
+        let outcome = try await supervision.run(at: time)
+        metrics?.supervisionRun(warned: outcome.warned, escalated: outcome.escalated, duration: ContinuousClock.now - start)
+        return outcome
     }
 
     public func run() async throws {

@@ -63,6 +63,7 @@ let matrix: [RouteCase] = {
     return [
         RouteCase(method: .get, route: "/healthz", policy: .open, success: .ok, request: fixed("/healthz")),
         RouteCase(method: .get, route: "/readyz", policy: .open, success: .ok, request: fixed("/readyz")),
+        RouteCase(method: .get, route: "/metrics", policy: .open, success: .ok, request: fixed("/metrics")),
         RouteCase(method: .get, route: "/api/v1/openapi.json", policy: .open, success: .ok, request: fixed("/api/v1/openapi.json")),
         RouteCase(method: .post, route: "/api/v1/session", policy: .open, success: .ok) { side, f, _ in
             ("/api/v1/session", #"{"username": "\#(f.victim(side))", "password": "\#(MatrixFixture.victimPassword)"}"#)

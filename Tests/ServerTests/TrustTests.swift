@@ -387,3 +387,28 @@ struct ProblemLanguageTests {
         }
     }
 }
+
+@Suite("Operations: /metrics")
+struct MetricsTests {
+    @Test("/metrics counts requests by route (never by number), times them, and shows live streams, unreadable rows and the store")
+    func metrics() async throws {
+        let f = try await AuthorizationMatrixTests.fixture()
+        let metrics = ServerMetrics()
+        let app = Application(router: buildRouter(services: f.services, configuration: ServerConfiguration(metrics: metrics)))
+        try await app.test(.router) { client in
+            let login = try await AuthorizationMatrixTests.login(client, "s-dispatcher")
+            let number = try #require(try await f.services.cases.list(CaseQuery(), for: .console("metrics")).first?.number)
+            for _ in 0..<3 { try await client.execute(uri: "/api/v1/cases/\(number)", method: .get, headers: [.cookie: login.cookie]) { _ in } }
+            try await client.execute(uri: "/api/v1/cases/no-such", method: .get, headers: [.cookie: login.cookie]) { _ in }
+            let text = try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.headers[.contentType]?.hasPrefix("text/plain") == true)
+                return String(buffer: response.body)
+            }
+            #expect(text.contains(#"citybrain_http_requests_total{method="GET",route="/api/v1/cases/{number}",status="200"} 3"#), "\(text.prefix(2000))")
+            #expect(text.contains(#"citybrain_http_requests_total{method="GET",route="/api/v1/cases/{number}",status="404"} 1"#))
+            #expect(text.contains("citybrain_http_request_duration_seconds_bucket"))
+            #expect(!text.contains(number), "no case number in a label")
+            #expect(text.contains("citybrain_live_streams ") && text.contains("citybrain_unreadable_rows 0") && text.contains("citybrain_store_up 1"))
+        }
+    }
+}
