@@ -207,3 +207,10 @@ class PageTest(unittest.TestCase):
 
     def wait(self, condition, timeout=30):
         return WebDriverWait(self.browser, timeout, ignored_exceptions=[StaleElementReferenceException]).until(condition)
+
+
+def api_token(server, username, *permissions):
+    """A new API token of `username` (issued by the console, as an operator would)."""
+    issued = subprocess.run([BINARY, "account", "token", username, "--name", "test", "--permission", *permissions, "--days", "1",
+                             "--database", server.database] + server.store_arguments(), capture_output=True, text=True, check=True)
+    return issued.stdout.strip().splitlines()[-1]

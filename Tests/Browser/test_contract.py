@@ -14,7 +14,7 @@ import subprocess
 import tempfile
 import unittest
 
-from support import BINARY, DemoServer
+from support import DemoServer, api_token
 
 CHECKS = ",".join([
     "not_a_server_error", "status_code_conformance", "content_type_conformance", "response_schema_conformance",
@@ -38,9 +38,7 @@ class APIContract(unittest.TestCase):
                        "registry.import", "personal-data.reveal", "personal-data.export", "personal-data.erase", "case.read", "case.report",
                        "case.register", "case.dispatch", "case.handle", "case.inspect", "case.supervise", "case.evaluate", "case.configure",
                        "attachment.upload", "kpi.read", "cockpit.read", "account.manage", "role.manage", "token.manage"]
-        issued = subprocess.run([BINARY, "account", "token", "admin", "--name", "contract", "--permission", *permissions, "--days", "1",
-                                 "--database", self.server.database], capture_output=True, text=True, check=True)
-        token = issued.stdout.strip().splitlines()[-1]
+        token = api_token(self.server, "admin", *permissions)
         folder = tempfile.mkdtemp(prefix="citybrain-contract-")
         try:
             config = os.path.join(folder, "schemathesis.toml")

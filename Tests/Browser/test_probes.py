@@ -4,7 +4,6 @@ them (issue 15): each finding reproduced over HTTP on the `tiny` demo, and refus
 import http.client
 import json
 import socket
-import subprocess
 import threading
 import unittest
 import urllib.error
@@ -12,7 +11,7 @@ import urllib.parse
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 
-from support import BINARY, DemoServer, Staff
+from support import DemoServer, Staff, api_token as token
 
 
 def call(server, method, path, body=None, headers=None, raw=None):
@@ -34,12 +33,6 @@ def call(server, method, path, body=None, headers=None, raw=None):
         return status, json.loads(text) if text else None
     except ValueError:
         return status, text.decode("utf-8", "replace")
-
-
-def token(server, username, *permissions):
-    issued = subprocess.run([BINARY, "account", "token", username, "--name", "probe", "--permission", *permissions, "--days", "1",
-                             "--database", server.database], capture_output=True, text=True, check=True)
-    return issued.stdout.strip().splitlines()[-1]
 
 
 class AccessProbes(unittest.TestCase):
