@@ -274,7 +274,7 @@ public protocol JobLeaseStore: Sendable {
 public typealias TerritoryStore = RegionStore & GridWorkerStore & SettingsStore & AuditStore & JobLeaseStore & MigratingStore
 
 public protocol CityBrainStore: RegionStore, GridWorkerStore, AddressStore, RegistryStore, LayerStore, SettingsStore, AuditStore, AccountStore, CaseStore,
-                                JobLeaseStore, MigratingStore, ReadHealthStore, AuditCheckpointStore {}
+                                JobLeaseStore, MigratingStore, ReadHealthStore, AuditCheckpointStore, TimedStore {}
 
 /// A conflict the caller can act upon (e.g. two imports at once).
 public struct StoreConflict: Error, CustomStringConvertible {

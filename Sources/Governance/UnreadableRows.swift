@@ -69,3 +69,47 @@ extension CalendarDay {
         return CalendarDay(day: d, kind: k, name: name)
     }
 }
+
+/// How long the store's statements take, for whoever watches (the server's `/metrics`). Stores
+/// report each statement (SQLite) or transaction (PostgreSQL) with a kind (`select`, `insert`,
+/// `transaction` …); nothing is measured until someone observes.
+public final class StoreTimings: Sendable {
+    private let sink = Mutex<(@Sendable (String, Double) -> Void)?>(nil)
+    private let observed = Atomic<Bool>(false)
+
+    public init() {}
+
+    public func observe(_ record: @escaping @Sendable (_ kind: String, _ seconds: Double) -> Void) {
+        sink.withLock { $0 = record }
+        observed.store(true, ordering: .releasing)
+    }
+
+    public var isObserved: Bool { observed.load(ordering: .acquiring) }
+
+    public func record(_ kind: String, seconds: Double) {
+        guard isObserved, let record = sink.withLock({ $0 }) else { return }
+        record(kind, seconds)
+    }
+
+    /// `select`, `insert`, `update`, `delete` or `other`, from a statement's first word.
+    public static func kind(ofSQL sql: String) -> String {
+        var word = ""
+        for scalar in sql.unicodeScalars {
+            if scalar.properties.isWhitespace { if word.isEmpty { continue } else { break } }
+            word.unicodeScalars.append(scalar)
+            if word.count > 6 { break }
+        }
+        switch word.lowercased() {
+        case "select", "with": return "select"
+        case "insert": return "insert"
+        case "update": return "update"
+        case "delete": return "delete"
+        default: return "other"
+        }
+    }
+}
+
+/// Stores say how long their statements take (see ``StoreTimings``).
+public protocol TimedStore: Sendable {
+    var timings: StoreTimings { get }
+}

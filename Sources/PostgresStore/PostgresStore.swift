@@ -22,6 +22,8 @@ public final class PostgresStore: Sendable {
     /// The schema the tables live in (nil: the database's default search path).
     public let schema: String?
     public let unreadableRows = UnreadableRows()
+    /// Transactions' times (single statements outside transactions are not measured yet).
+    public let timings = StoreTimings()
 
     public struct InvalidURL: Error, CustomStringConvertible {
         public var description: String
@@ -96,6 +98,11 @@ public final class PostgresStore: Sendable {
     /// Runs `body` in one transaction holding the advisory locks of `names` (released at commit or
     /// rollback). The body's own error comes out as it was thrown (a ``StoreConflict`` stays one).
     func transaction<T: Sendable>(locking names: [String] = [], _ body: @Sendable (PostgresConnection) async throws -> T) async throws -> T {
+        let start = ContinuousClock.now
+        defer {
+            let elapsed = ContinuousClock.now - start
+            timings.record("transaction", seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        }
         do {
             return try await client.withTransaction(logger: logger) { connection in
                 try await Self.lock(names, on: connection, logger: logger)

@@ -11,11 +11,19 @@ public final class SQLiteStore: CityBrainStore {
     let database: any DatabaseWriter
     public let path: String
     public let unreadableRows = UnreadableRows()
+    public let timings: StoreTimings
 
     /// Opens (creating if needed) the database file. Call ``migrate()`` before use.
     public init(path: String) throws {
+        let timings = StoreTimings()
+        self.timings = timings
         var configuration = Configuration()
         configuration.prepareDatabase { db in
+            // Each statement's time, for /metrics (read only once someone observes).
+            db.trace(options: .profile) { event in
+                guard timings.isObserved, case .profile(let statement, let duration) = event else { return }
+                timings.record(StoreTimings.kind(ofSQL: statement.sql), seconds: duration)
+            }
             // WAL + NORMAL: durable across process crashes (the WAL is synced at checkpoints and on
             // commit by the OS), a fraction of the cost of FULL.
             try db.execute(sql: "PRAGMA synchronous = NORMAL")

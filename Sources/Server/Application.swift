@@ -89,6 +89,8 @@ public func buildRouter(services: CityBrainServices, configuration: ServerConfig
     router.add(middleware: ClientAddressMiddleware(proxies: configuration.trustedProxies))
     router.add(middleware: RequestIDMiddleware(strictTransport: configuration.secureCookies))
     router.add(middleware: MetricsMiddleware(metrics: configuration.metrics))
+    let metrics = configuration.metrics, storeName = String(describing: type(of: services.store)).replacingOccurrences(of: "Store", with: "").lowercased()
+    services.store.timings.observe { kind, seconds in metrics.storeStatement(store: storeName, kind: kind, seconds: seconds) }
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: MethodNotAllowedMiddleware(policies: policies))
     router.add(middleware: CompressionMiddleware())

@@ -33,6 +33,15 @@ public final class ServerMetrics: Sendable {
                                                                         helpText: "Time of one supervision run"), labels: [], buckets: Self.latencyBuckets).record(duration)
     }
 
+    public func storeStatement(store: String, kind: String, seconds: Double) {
+        registry.makeDurationHistogram(descriptor: MetricNameDescriptor(namespace: "citybrain", subsystem: "store", metricName: "statement_duration", unitName: "seconds",
+                                                                        helpText: "Time of store statements (SQLite) or transactions (PostgreSQL), by kind"),
+                                       labels: [("store", store), ("kind", kind)], buckets: Self.storeBuckets).record(.nanoseconds(Int64(seconds * 1e9)))
+    }
+
+    static let storeBuckets: [Duration] = [.microseconds(50), .microseconds(200), .milliseconds(1), .milliseconds(5), .milliseconds(20), .milliseconds(100),
+                                           .milliseconds(500), .seconds(2), .seconds(10)]
+
     /// The gauges read at scrape time, then the whole registry as text.
     func exposition(liveStreams: Int, unreadableRows: Int, storeAnswers: Bool, regions: Int) -> [UInt8] {
         func gauge(_ name: String, _ help: String, _ value: Int) {

@@ -3,6 +3,7 @@ import GRDB
 import Governance
 @testable import SQLiteStore
 import StoreTestSupport
+import Synchronization
 import Testing
 
 @Suite("SQLiteStore")
@@ -171,5 +172,26 @@ struct SQLiteWALTests {
         let limit = try await store.database.read { db in try Int.fetchOne(db, sql: "PRAGMA journal_size_limit") }
         #expect(limit == SQLiteStore.walSizeLimit)
         #expect(try await store.registryCount(.house) >= 60_000, "everything is still there")
+    }
+}
+
+@Suite("SQLiteStore: statement timings")
+struct SQLiteTimingTests {
+    @Test("once observed, every statement's time is reported with its kind; before that nothing is")
+    func timings() async throws {
+        let store = try await SQLiteStoreTests.factory() as! SQLiteStore
+        let seen = Mutex<[String]>([])
+        _ = try await store.appendAudit([AuditRecord(actor: "t", action: "before", target: "x")])
+        #expect(!store.timings.isObserved)
+        store.timings.observe { kind, seconds in
+            #expect(seconds >= 0)
+            seen.withLock { $0.append(kind) }
+        }
+        _ = try await store.appendAudit([AuditRecord(actor: "t", action: "after", target: "x")])
+        _ = try await store.auditEntries(from: 1, limit: 10)
+        let kinds = seen.withLock { $0 }
+        #expect(kinds.contains("insert") && kinds.contains("select"), "\(kinds)")
+        #expect(StoreTimings.kind(ofSQL: "  WITH x AS (SELECT 1) SELECT * FROM x") == "select")
+        #expect(StoreTimings.kind(ofSQL: "PRAGMA journal_size_limit") == "other")
     }
 }

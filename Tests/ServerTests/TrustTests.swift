@@ -397,7 +397,8 @@ struct MetricsTests {
         let app = Application(router: buildRouter(services: f.services, configuration: ServerConfiguration(metrics: metrics)))
         try await app.test(.router) { client in
             let login = try await AuthorizationMatrixTests.login(client, "s-dispatcher")
-            let number = try #require(try await f.services.cases.list(CaseQuery(), for: .console("metrics")).first?.number)
+            let number = try await f.services.cases.report(CaseIntake(source: .patrol, classCode: try CaseClassCode("E0102"), description: "指标",
+                                                                      location: f.point(.inside)), by: .console("metrics")).case.number
             for _ in 0..<3 { try await client.execute(uri: "/api/v1/cases/\(number)", method: .get, headers: [.cookie: login.cookie]) { _ in } }
             try await client.execute(uri: "/api/v1/cases/no-such", method: .get, headers: [.cookie: login.cookie]) { _ in }
             let text = try await client.execute(uri: "/metrics", method: .get) { response in
@@ -409,6 +410,9 @@ struct MetricsTests {
             #expect(text.contains("citybrain_http_request_duration_seconds_bucket"))
             #expect(!text.contains(number), "no case number in a label")
             #expect(text.contains("citybrain_live_streams ") && text.contains("citybrain_unreadable_rows 0") && text.contains("citybrain_store_up 1"))
+            metrics.storeStatement(store: "sqlite", kind: "select", seconds: 0.0004)
+            let again = try await client.execute(uri: "/metrics", method: .get) { String(buffer: $0.body) }
+            #expect(again.contains(#"citybrain_store_statement_duration_seconds_count{store="sqlite",kind="select"}"#))
         }
     }
 }
