@@ -74,21 +74,30 @@ extension CalendarDay {
 /// report each statement (SQLite) or transaction (PostgreSQL) with a kind (`select`, `insert`,
 /// `transaction` …); nothing is measured until someone observes.
 public final class StoreTimings: Sendable {
-    private let sink = Mutex<(@Sendable (String, Double) -> Void)?>(nil)
+    /// The observer in a box of its own: a closure kept directly in the generic `Mutex` is
+    /// re-abstracted on every `withLock` and written back wrapped once more, so each statement
+    /// lengthened a chain of thunks until releasing it overflowed the stack.
+    final class Observer: Sendable {
+        let record: @Sendable (String, Double) -> Void
+        init(_ record: @escaping @Sendable (String, Double) -> Void) { self.record = record }
+    }
+
+    private let sink = Mutex<Observer?>(nil)
     private let observed = Atomic<Bool>(false)
 
     public init() {}
 
     public func observe(_ record: @escaping @Sendable (_ kind: String, _ seconds: Double) -> Void) {
-        sink.withLock { $0 = record }
+        let observer = Observer(record)
+        sink.withLock { $0 = observer }
         observed.store(true, ordering: .releasing)
     }
 
     public var isObserved: Bool { observed.load(ordering: .acquiring) }
 
     public func record(_ kind: String, seconds: Double) {
-        guard isObserved, let record = sink.withLock({ $0 }) else { return }
-        record(kind, seconds)
+        guard isObserved, let observer = sink.withLock({ $0 }) else { return }
+        observer.record(kind, seconds)
     }
 
     /// `select`, `insert`, `update`, `delete` or `other`, from a statement's first word.

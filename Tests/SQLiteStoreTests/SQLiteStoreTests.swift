@@ -192,6 +192,15 @@ struct SQLiteTimingTests {
         let kinds = seen.withLock { $0 }
         #expect(kinds.contains("insert") && kinds.contains("select"), "\(kinds)")
         #expect(StoreTimings.kind(ofSQL: "  WITH x AS (SELECT 1) SELECT * FROM x") == "select")
+        // Millions of statements go through one observer: recording must not grow anything (a
+        // closure kept in the Mutex itself was wrapped once more per call, and releasing the chain
+        // of 300,000 wrappers overflowed the stack).
+        let timings = StoreTimings()
+        let count = Mutex(0)
+        timings.observe { _, _ in count.withLock { $0 += 1 } }
+        for _ in 0..<300_000 { timings.record("select", seconds: 0) }
+        timings.observe { _, _ in }
+        #expect(count.withLock { $0 } == 300_000)
         #expect(StoreTimings.kind(ofSQL: "PRAGMA journal_size_limit") == "other")
     }
 }
