@@ -41,7 +41,7 @@ func requireJSONContentType(_ request: Request) throws {
     }
 }
 
-/// The first string (key or value) that no store could keep, with its path (`items[2].name`).
+/// The first string value that no store could keep, with its path (`items[2].name`).
 func refusedString(in value: JSONValue, path: String) -> (String, String)? {
     switch value {
     case .string(let s):
