@@ -155,7 +155,10 @@ struct CockpitAPITests {
         let territory = services.regions.territory()
         let streets = territory.regions(level: .street, under: demo.districtCode)
         let grid = try #require(territory.regions(level: .grid, under: streets[0].code).first)
-        let app = Application(router: buildRouter(services: services, configuration: ServerConfiguration(liveStreamLifetime: .seconds(2))))
+        // The streams end when their sessions do (checked every 50 ms), not after a lifetime a
+        // loaded machine may outrun before the report is made.
+        let app = Application(router: buildRouter(services: services, configuration: ServerConfiguration(liveStreamLifetime: .seconds(120),
+                                                                                                          liveStreamCredentialCheck: .milliseconds(50))))
         try await app.test(.router) { client in
             let accounts = services.accounts
             for (name, street) in [("live-near", streets[0]), ("live-far", streets[1])] {
@@ -172,9 +175,12 @@ struct CockpitAPITests {
             async let farStream = client.execute(uri: "/api/v1/events", method: .get, headers: [.cookie: far.cookie]) { response in
                 String(buffer: response.body)
             }
-            for _ in 0..<200 where hub.subscriberCount < baseline + 2 { try await Task.sleep(for: .milliseconds(10)) }
+            for _ in 0..<2000 where hub.subscriberCount < baseline + 2 { try await Task.sleep(for: .milliseconds(10)) }
             let receipt = try await services.cases.report(CaseIntake(source: .patrol, classCode: try CaseClassCode("E0102"), description: "直播测试",
                                                                      location: grid.geometry.representativePoint!), by: .console("cockpit-test"))
+            for login in [near, far] {
+                try await client.execute(uri: "/api/v1/session", method: .delete, headers: [.cookie: login.cookie, .init("X-CSRF-Token")!: login.csrf]) { _ in }
+            }
             let (status, type, text) = try await nearStream
             #expect(status == .ok && type?.hasPrefix("text/event-stream") == true)
             #expect(text.hasPrefix("retry: 3000\n"))
