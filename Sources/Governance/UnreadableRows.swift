@@ -122,3 +122,28 @@ public final class StoreTimings: Sendable {
 public protocol TimedStore: Sendable {
     var timings: StoreTimings { get }
 }
+
+/// The store as operations see it (readiness, rows left out, statement times), so that the HTTP
+/// layer asks a service rather than the store.
+public struct StoreHealth: Sendable {
+    let store: any SettingsStore & ReadHealthStore & TimedStore
+
+    public init(store: any SettingsStore & ReadHealthStore & TimedStore) { self.store = store }
+
+    /// Whether the store answers a read; its error when not.
+    public func check() async -> (any Error)? {
+        do {
+            _ = try await store.setting("schema")
+            return nil
+        } catch {
+            return error
+        }
+    }
+
+    public var unreadableRows: [UnreadableRow] { store.unreadableRows.all }
+
+    /// `sqlite`, `postgres`: the metrics' label.
+    public var storeName: String { String(describing: type(of: store)).replacingOccurrences(of: "Store", with: "").lowercased() }
+
+    public func observeTimings(_ record: @escaping @Sendable (_ kind: String, _ seconds: Double) -> Void) { store.timings.observe(record) }
+}

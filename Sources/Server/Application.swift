@@ -62,6 +62,7 @@ public struct CityBrainServices: Sendable {
     /// The closed loop; call ``CaseService/load()`` before serving.
     public let cases: CaseService
     public let cockpits: CockpitService
+    public let health: StoreHealth
 
     /// `attachments`: where case photos and documents are kept (content-addressed).
     /// `cockpits`: the thematic cockpits (the standard ones unless configured).
@@ -76,6 +77,7 @@ public struct CityBrainServices: Sendable {
         self.areas = AreaQueryService(store: store, addresses: addresses, regions: regions, vault: layers.vault)
         self.cases = CaseService(store: store, regions: regions, addresses: addresses, vault: layers.vault, attachments: attachments)
         self.cockpits = CockpitService(cases: cases, regions: regions, catalog: cockpits)
+        self.health = StoreHealth(store: store)
     }
 
     public var vault: PersonalDataVault { layers.vault }
@@ -89,8 +91,8 @@ public func buildRouter(services: CityBrainServices, configuration: ServerConfig
     router.add(middleware: ClientAddressMiddleware(proxies: configuration.trustedProxies))
     router.add(middleware: RequestIDMiddleware(strictTransport: configuration.secureCookies))
     router.add(middleware: MetricsMiddleware(metrics: configuration.metrics))
-    let metrics = configuration.metrics, storeName = String(describing: type(of: services.store)).replacingOccurrences(of: "Store", with: "").lowercased()
-    services.store.timings.observe { kind, seconds in metrics.storeStatement(store: storeName, kind: kind, seconds: seconds) }
+    let metrics = configuration.metrics, storeName = services.health.storeName
+    services.health.observeTimings { kind, seconds in metrics.storeStatement(store: storeName, kind: kind, seconds: seconds) }
     router.add(middleware: ProblemMiddleware())
     router.add(middleware: MethodNotAllowedMiddleware(policies: policies))
     router.add(middleware: CompressionMiddleware())
@@ -104,22 +106,19 @@ public func buildRouter(services: CityBrainServices, configuration: ServerConfig
         try JSONResponse.make(["status": "ok"])
     }
     root.get("readyz", .open) { _, _ -> Response in
-        do {
-            _ = try await services.store.setting("schema")
-        } catch {
+        if let error = await services.health.check() {
             throw Problem(.serviceUnavailable, kind: "not-ready", title: "Not ready", detail: "the store does not answer: \(error)")
         }
         // Degraded: serving, but some stored rows could not be read and are left out until repaired.
         struct Readiness: Encodable { var status: String; var regions: Int; var unreadableRows: [UnreadableRow] }
-        let unreadable = services.store.unreadableRows.all
+        let unreadable = services.health.unreadableRows
         return try JSONResponse.make(Readiness(status: unreadable.isEmpty ? "ready" : "degraded", regions: services.regions.territory().regions.count,
                                                unreadableRows: unreadable))
     }
     // Route names and counts only, no personal data; restrict it at the proxy if it should not be public.
     root.get("metrics", .open) { _, _ -> Response in
-        let answers: Bool
-        do { _ = try await services.store.setting("schema"); answers = true } catch { answers = false }
-        let text = configuration.metrics.exposition(liveStreams: services.cases.notices.subscriberCount, unreadableRows: services.store.unreadableRows.all.count,
+        let answers = await services.health.check() == nil
+        let text = configuration.metrics.exposition(liveStreams: services.cases.notices.subscriberCount, unreadableRows: services.health.unreadableRows.count,
                                                     storeAnswers: answers, regions: services.regions.territory().regions.count)
         return JSONResponse.raw(text, contentType: "text/plain; version=0.0.4; charset=utf-8")
     }
